@@ -1,0 +1,3 @@
+namespace Vigil.Kubernetes;
+
+internal static class Placeholder;
