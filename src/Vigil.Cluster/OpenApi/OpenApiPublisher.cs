@@ -51,6 +51,17 @@ public sealed class OpenApiPublisher(ResourceRegistry registry)
     /// <summary>The serialized /openapi/v2 document.</summary>
     public OpenApiDocument V2Document() => Current().V2.Value;
 
+    /// <summary>The content type of the protobuf form of /openapi/v2, as the real server labels it (kubectl 1.27 asks for it first).</summary>
+    public const string V2ProtobufContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+    /// <summary>
+    /// The protobuf form of /openapi/v2: an empty <c>openapi_v2.Document</c> (zero bytes). kubectl 1.27 fetches it before
+    /// anything else and fails when it is missing; an empty document satisfies it (it then skips client-side schema
+    /// validation, which server-side field validation replaces, and falls back to its compiled-in types for strategic
+    /// merge patches). Verified with kubectl 1.27 and 1.33 explain and apply.
+    /// </summary>
+    public static ReadOnlyMemory<byte> V2Protobuf() => ReadOnlyMemory<byte>.Empty;
+
     /// <summary>The v3 index key of a group-version: <c>api/v1</c> or <c>apis/{group}/{version}</c>.</summary>
     public static string GroupVersionPath(string group, string version) => group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
 

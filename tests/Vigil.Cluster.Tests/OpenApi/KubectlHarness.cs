@@ -147,7 +147,11 @@ internal sealed class KubectlHarness : IAsyncDisposable
         if (path == "/openapi/v2")
         {
             if (req.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal))
-                ctx.Response.StatusCode = 406;
+            {
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = OpenApiPublisher.V2ProtobufContentType;
+                await ctx.Response.Body.WriteAsync(OpenApiPublisher.V2Protobuf());
+            }
             else
                 await Raw(ctx, publisher.V2Document().Json);
             return;

@@ -1,4 +1,5 @@
 using Vigil.Cluster.Registry;
+using Xunit.Abstractions;
 
 namespace Vigil.Cluster.Tests.OpenApi;
 
@@ -7,7 +8,7 @@ namespace Vigil.Cluster.Tests.OpenApi;
 /// built-in and custom kinds, and <c>apply</c> deciding that the server validates fields itself.
 /// Skipped (passing) where the kubectl binaries are not installed.
 /// </summary>
-public class KubectlOpenApiTests
+public class KubectlOpenApiTests(ITestOutputHelper log)
 {
     public static TheoryData<string> Kubectls()
     {
@@ -32,6 +33,7 @@ public class KubectlOpenApiTests
         if (kubectl.Length == 0) return;
         await using var harness = await KubectlHarness.StartAsync(new ResourceRegistry());
         var (code, output) = await harness.RunAsync(kubectl, "", "explain", "pods.spec.containers");
+        log.WriteLine(output);
         code.ShouldBe(0, output + "\n" + string.Join("\n", harness.Requests));
         output.ShouldContain("KIND:");
         output.ShouldContain("Pod");
@@ -55,6 +57,7 @@ public class KubectlOpenApiTests
         if (kubectl.Length == 0) return;
         await using var harness = await KubectlHarness.StartAsync(RegistryWithDetector());
         var (code, output) = await harness.RunAsync(kubectl, "", "explain", "detectors.spec");
+        log.WriteLine(output);
         code.ShouldBe(0, output + "\n" + string.Join("\n", harness.Requests));
         output.ShouldContain("knownField1");
         output.ShouldContain("ports");

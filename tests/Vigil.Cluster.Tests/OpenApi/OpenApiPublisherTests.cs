@@ -212,3 +212,25 @@ public class OpenApiPublisherTests
         publisher.V2Document().ShouldBeSameAs(publisher.V2Document());
     }
 }
+
+public class OpenApiDocumentSizeTests(Xunit.Abstractions.ITestOutputHelper log)
+{
+    [Fact]
+    public void Documents_stay_reasonably_small_and_quick_to_build()
+    {
+        var publisher = new OpenApiPublisher(new ResourceRegistry());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var index = publisher.V3IndexDocument();
+        var total = 0L;
+        foreach (var (path, _) in JsonNode.Parse(index.Json)!["paths"]!.AsObject())
+        {
+            var doc = publisher.V3GroupVersionDocument(path)!;
+            log.WriteLine($"{path}: {doc.Json.Length} chars");
+            doc.Json.Length.ShouldBeLessThan(3_000_000);
+            total += doc.Json.Length;
+        }
+        var v2 = publisher.V2Document();
+        log.WriteLine($"v3 total {total} chars, v2 {v2.Json.Length} chars, built in {watch.ElapsedMilliseconds} ms");
+        v2.Json.Length.ShouldBeLessThan(6_000_000);
+    }
+}
