@@ -59,6 +59,95 @@ public static class SchemaCatalog
         return ApiException.BadRequest($"{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {list}");
     }
 
+    /// <summary>
+    /// Unknown fields as server-side apply's typed conversion (structured-merge-diff) reports them, one message per
+    /// field: <c>.spec.foo: field not declared in schema</c>, with list elements named by their keys
+    /// (<c>.spec.containers[name="web"].foo</c>), set members by value (<c>[="x"]</c>) and atomic list items by index.
+    /// Like structured-merge-diff, keys are visited in sorted order and a map stops at its first unknown field.
+    /// </summary>
+    public static IReadOnlyList<string> ApplyUnknownFields(JsonObject obj, ISchemaNode schema)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(schema);
+        var errors = new List<string>();
+        ApplyWalk(obj, schema, new StringBuilder(), errors, isRoot: true);
+        return errors;
+    }
+
+    /// <summary>
+    /// The error of a server-side apply whose patch has unknown fields (400 BadRequest):
+    /// <c>failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema</c>.
+    /// </summary>
+    public static ApiException ApplyUnknownFieldsError(string apiVersion, string kind, string? ns, string name, IReadOnlyList<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(apiVersion);
+        ArgumentNullException.ThrowIfNull(errors);
+        var gv = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion : "/" + apiVersion;
+        var target = string.IsNullOrEmpty(ns) ? $"/{name}" : $"{ns}/{name}";
+        var detail = errors.Count == 1 ? errors[0] : "errors:\n  " + string.Join("\n  ", errors);
+        return ApiException.BadRequest($"failed to create typed patch object ({target}; {gv}, Kind={kind}): {detail}");
+    }
+
+    private static void ApplyWalk(JsonNode? value, ISchemaNode schema, StringBuilder path, List<string> errors, bool isRoot = false)
+    {
+        switch (schema.Kind)
+        {
+            case SchemaNodeKind.Object when value is JsonObject obj:
+                foreach (var key in obj.Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray())
+                {
+                    var property = schema.Property(key);
+                    if (property is null && isRoot && key == "metadata") property = BuiltInSchemas.ObjectMeta;
+                    if (property is null && isRoot && key is "apiVersion" or "kind") continue;
+                    var length = path.Length;
+                    path.Append('.').Append(key);
+                    if (property is null)
+                    {
+                        if (schema.PreserveUnknownFields)
+                        {
+                            path.Length = length;
+                            continue;
+                        }
+                        errors.Add($"{path}: field not declared in schema");
+                        path.Length = length;
+                        return;
+                    }
+                    ApplyWalk(obj[key], property, path, errors);
+                    path.Length = length;
+                }
+                break;
+            case SchemaNodeKind.Map when value is JsonObject map && schema.Items is { } valueSchema:
+                foreach (var key in map.Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray())
+                {
+                    var length = path.Length;
+                    path.Append('.').Append(key);
+                    ApplyWalk(map[key], valueSchema, path, errors);
+                    path.Length = length;
+                }
+                break;
+            case SchemaNodeKind.Array when value is JsonArray array && schema.Items is { } itemSchema:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    var length = path.Length;
+                    path.Append(ListElement(schema, array[i], i));
+                    ApplyWalk(array[i], itemSchema, path, errors);
+                    path.Length = length;
+                }
+                break;
+        }
+    }
+
+    private static string ListElement(ISchemaNode list, JsonNode? item, int index)
+    {
+        if (list.ListType == ListType.Map && list.ListMapKeys.Count > 0 && item is JsonObject element)
+        {
+            var parts = list.ListMapKeys.Where(k => element[k] is not null).Select(k => $"{k}={element[k]!.ToJsonString()}").ToArray();
+            if (parts.Length > 0) return "[" + string.Join(",", parts) + "]";
+        }
+        if (list.ListType == ListType.Set && item is JsonValue)
+            return "[=" + item.ToJsonString() + "]";
+        return "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+    }
+
     /// <summary>Removes fields the schema does not declare (custom resources without x-kubernetes-preserve-unknown-fields).</summary>
     public static void Prune(JsonObject obj, ISchemaNode schema) => PruneFields(obj, schema);
 

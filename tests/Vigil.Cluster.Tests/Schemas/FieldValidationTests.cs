@@ -142,4 +142,36 @@ public class FieldValidationTests
         error.Reason.ShouldBe("BadRequest");
         error.Message.ShouldBe("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\", unknown field \"spec.bar\"");
     }
+
+    [Fact]
+    public void Server_side_apply_reports_unknown_fields_like_structured_merge_diff()
+    {
+        var obj = Parse(ValidDeployment);
+        obj["spec"]!["template"]!["spec"]!["containers"]![0]!["bogus"] = 1;
+        obj["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["zzz"] = 1;
+        obj["metadata"]!["finalizers"] = new JsonArray("a");
+        SchemaCatalog.ApplyUnknownFields(obj, Deployment).ShouldBe([
+            ".spec.template.spec.containers[name=\"nginx\"].bogus: field not declared in schema",
+        ]);
+        var error = SchemaCatalog.ApplyUnknownFieldsError("apps/v1", "Deployment", "default", "web", SchemaCatalog.ApplyUnknownFields(obj, Deployment));
+        error.Code.ShouldBe(400);
+        error.Message.ShouldBe("failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.template.spec.containers[name=\"nginx\"].bogus: field not declared in schema");
+        var cm = Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data_error":{"a":"b"}}""");
+        var errors = SchemaCatalog.ApplyUnknownFields(cm, SchemaCatalog.BuiltIn("", "v1", "ConfigMap")!);
+        SchemaCatalog.ApplyUnknownFieldsError("v1", "ConfigMap", "ns", "c", errors).Message
+            .ShouldBe("failed to create typed patch object (ns/c; /v1, Kind=ConfigMap): .data_error: field not declared in schema");
+    }
+
+    [Fact]
+    public void Server_side_apply_paths_name_list_elements_by_key()
+    {
+        var obj = Parse(ValidDeployment);
+        obj["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["zzz"] = 1;
+        SchemaCatalog.ApplyUnknownFields(obj, Deployment)
+            .ShouldBe([".spec.template.spec.containers[name=\"nginx\"].ports[containerPort=80,protocol=\"TCP\"].zzz: field not declared in schema"]);
+        var cr = Parse("""{"apiVersion":"vigil.io/v1alpha1","kind":"Detector","metadata":{"name":"d"},"spec":{"tags":["a"],"ports":[{"containerPort":1,"protocol":"UDP","x":1}]}}""");
+        SchemaCatalog.ApplyUnknownFields(cr, CustomSchemaTests.Detector)
+            .ShouldBe([".spec.ports[containerPort=1,protocol=\"UDP\"].x: field not declared in schema"]);
+        SchemaCatalog.ApplyUnknownFields(Parse(ValidDeployment), Deployment).ShouldBeEmpty();
+    }
 }
