@@ -133,23 +133,35 @@ public sealed partial class ApiRequestHandler
 
     private async Task OpenApiAsync(HttpContext ctx, string[] segments)
     {
-        if (segments.Length >= 2 && segments[1] == "v2")
+        if (segments.Length == 2 && segments[1] == "v2")
         {
-            // kubectl asks for protobuf first; without a protobuf encoder we answer 404 and it falls back to what it knows.
+            // kubectl asks for the protobuf form first (1.27 needs it); an empty document satisfies it.
             var accept = ctx.Request.Headers.Accept.ToString();
-            if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.Contains("json", StringComparison.OrdinalIgnoreCase))
-                throw ApiException.NotFoundPath();
-            await Responses.WriteNode(ctx, 200, _openApi.V2());
+            if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = OpenApiPublisher.V2ProtobufContentType;
+                await ctx.Response.Body.WriteAsync(OpenApiPublisher.V2Protobuf(), ctx.RequestAborted);
+                return;
+            }
+            await WriteDocument(ctx, _openApi.V2Document());
             return;
         }
         if (segments.Length >= 2 && segments[1] == "v3")
         {
-            if (segments.Length == 2) { await Responses.WriteNode(ctx, 200, _openApi.V3Index()); return; }
-            var doc = _openApi.V3GroupVersion(string.Join('/', segments.Skip(2))) ?? throw ApiException.NotFoundPath();
-            await Responses.WriteNode(ctx, 200, doc);
+            if (segments.Length == 2) { await WriteDocument(ctx, _openApi.V3IndexDocument()); return; }
+            await WriteDocument(ctx, _openApi.V3GroupVersionDocument(string.Join('/', segments.Skip(2))) ?? throw ApiException.NotFoundPath());
             return;
         }
         throw ApiException.NotFoundPath();
+    }
+
+    private static async Task WriteDocument(HttpContext ctx, OpenApiDocument doc)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.Headers.ETag = $"\"{doc.Hash}\"";
+        await ctx.Response.WriteAsync(doc.Json, ctx.RequestAborted);
     }
 
     private async Task ResourceAsync(HttpContext ctx, RequestInfo info)
