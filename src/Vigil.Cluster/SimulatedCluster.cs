@@ -58,6 +58,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var store = new ObjectStore(new StoreOptions { HistoryPerResource = options.HistoryPerResource });
         var operations = new ResourceOperations(store, registry, time);
         var crds = new CustomResourceDefinitions(operations);
+        operations.AddAdmissionPlugin(new ServiceIpAllocator());
         Bootstrap(operations);
         var certificates = ClusterCertificates.Create(time);
         var handler = new ApiRequestHandler(operations, options, new AnnotationLogSource(), certificates);

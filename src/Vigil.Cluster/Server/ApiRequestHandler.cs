@@ -324,9 +324,7 @@ public sealed partial class ApiRequestHandler
     {
         var labels = LabelSelector.Parse(labelText);
         var fields = FieldSelector.Parse(fieldText);
-        foreach (var f in fields.Fields)
-            if (!SelectableFields.IsSupported(info.Type.View is null ? info.Type : Registry.Find("", "v1", info.Type.Plural)!, f))
-                throw ApiException.BadRequest($"field label not supported: {f}");
+        SelectableFields.Validate(info.Type, fields);
         nameFastPath = info.Namespace is not null || !info.Type.Namespaced ? fields.RequiredValue("metadata.name") : null;
         if (labels.IsEmpty && fields.IsEmpty) return static _ => true;
         return o => labels.Matches(o.Labels) && fields.Matches(o.Fields);

@@ -152,7 +152,7 @@ public sealed class KubectlTests(ClusterFixture fx) : IClassFixture<ClusterFixtu
         (await k.Run("get", "cm", "settings", "-n", ns, "--show-labels")).Succeeded().Stdout.ShouldContain("app=shop,tier=config");
         var bad = await k.Run("get", "cm", "-n", ns, "--field-selector", "spec.nothing=1");
         bad.ExitCode.ShouldNotBe(0);
-        bad.Stderr.ShouldContain("field label not supported");
+        bad.Stderr.ShouldContain("\"spec.nothing\" is not a known field selector");
     }
 
     [Fact]
