@@ -276,7 +276,7 @@ public static class JsonPatch
 
     private static string? Add(JsonNode container, string key, JsonNode? value)
     {
-        value?.Parent?.AsObjectOrArrayRemove(value);
+        Detach(value);
         if (container is JsonObject obj)
         {
             obj[key] = value;
@@ -320,17 +320,16 @@ public static class JsonPatch
         return null;
     }
 
-    /// <summary>Detaches <paramref name="child"/> from its parent so that it can be attached elsewhere (move).</summary>
-    private static void AsObjectOrArrayRemove(this JsonNode parent, JsonNode child)
+    /// <summary>Detaches <paramref name="value"/> from its parent so that it can be attached elsewhere.</summary>
+    private static void Detach(JsonNode? value)
     {
-        switch (parent)
+        switch (value?.Parent)
         {
             case JsonObject o:
-                var name = o.First(p => ReferenceEquals(p.Value, child)).Key;
-                o.Remove(name);
+                o.Remove(o.First(p => ReferenceEquals(p.Value, value)).Key);
                 break;
             case JsonArray a:
-                a.Remove(child);
+                a.Remove(value);
                 break;
         }
     }

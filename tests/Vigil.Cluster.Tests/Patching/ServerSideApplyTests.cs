@@ -338,6 +338,21 @@ public class ServerSideApplyTests
     }
 
     [Fact]
+    public void A_field_two_appliers_set_survives_when_one_of_them_stops()
+    {
+        var first = ServerSideApply.Apply(null, DeploymentConfig(replicas: 2), By("team-a"), Deploy, T0);
+        var second = ServerSideApply.Apply(first, DeploymentConfig(replicas: 2), By("team-b"), Deploy, T1);
+
+        var withoutReplicas = DeploymentConfig();
+        ((JsonObject)withoutReplicas["spec"]!).Remove("replicas");
+        var result = ServerSideApply.Apply(second, withoutReplicas, By("team-a"), Deploy, T2);
+
+        result["spec"]!["replicas"]!.GetValue<int>().ShouldBe(2);
+        Entry(result, "team-a")["fieldsV1"]!["f:spec"]!.AsObject().ContainsKey("f:replicas").ShouldBeFalse();
+        Entry(result, "team-b")["fieldsV1"]!["f:spec"]!["f:replicas"].ShouldNotBeNull();
+    }
+
+    [Fact]
     public void Apply_does_not_modify_its_arguments()
     {
         var live = CreatedByClientSideApply();
@@ -556,6 +571,16 @@ public class TrackUpdateTests
         ((JsonObject)stripped["metadata"]!).Remove("managedFields");
         ServerSideApply.TrackUpdate(pod, stripped, "kubectl-edit", "v1", null, Pod, T1);
         Entry(stripped, "kubectl-create").ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Without_a_schema_every_object_member_is_recorded()
+    {
+        var obj = Json.Obj("""{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1,"opts":{"a":true},"list":[1]}}""");
+        ServerSideApply.TrackUpdate(null, obj, "python-client", "example.com/v1", null, null, T0);
+        Entry(obj, "python-client")["fieldsV1"].ShouldEqualJson("""
+            {"f:spec":{".":{},"f:list":{},"f:opts":{".":{},"f:a":{}},"f:size":{}}}
+            """);
     }
 
     [Fact]

@@ -163,6 +163,16 @@ public class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Additions_deletions_and_order_of_a_primitive_list_in_one_patch()
+    {
+        var result = Patch(LiveDeployment(), """
+            {"metadata":{"$setElementOrder/finalizers":["b","c"],"$deleteFromPrimitiveList/finalizers":["a"],"finalizers":["c"]}}
+            """);
+        result["metadata"]!["finalizers"]!.ShouldEqualJson("""["b","c"]""");
+        result["metadata"]!.AsObject().Select(p => p.Key).Any(k => k.StartsWith('$')).ShouldBeFalse();
+    }
+
+    [Fact]
     public void Primitive_merge_list_follows_apimachinery_order()
     {
         var schema = TestSchema.Obj(("list", TestSchema.MergeSet(TestSchema.Int())));
