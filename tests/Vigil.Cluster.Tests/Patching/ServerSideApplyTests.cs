@@ -597,3 +597,26 @@ public class TrackUpdateTests
         Entry(relabelled, "kubectl-label")["fieldsV1"].ShouldEqualJson("""{"f:metadata":{"f:labels":{"f:a":{}}}}""");
     }
 }
+
+public class DuplicateListItemTests
+{
+    [Fact]
+    public void Duplicate_live_list_items_are_kept_and_never_reach_managedFields()
+    {
+        var schema = KubeSchemas.Pod();
+        var t0 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var pod = Json.Obj("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+             "spec":{"containers":[{"name":"c","image":"i","env":[{"name":"A","value":"1"},{"name":"A","value":"2"}]}]}}
+            """);
+        ServerSideApply.TrackUpdate(null, pod, "kubectl-create", "v1", null, schema, t0);
+        pod["metadata"]!["managedFields"]![0]!["fieldsV1"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"c\"}"]!["f:env"].ShouldEqualJson("""
+            {".":{},"k:{\"name\":\"A\"}":{".":{},"f:name":{},"f:value":{}}}
+            """);
+
+        var config = Json.Obj("""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"j"}]}}""");
+        var result = ServerSideApply.Apply(pod, config, new ApplyRequest("m", true, "v1"), schema, t0);
+        result["spec"]!["containers"]![0]!["env"].ShouldEqualJson("""[{"name":"A","value":"1"},{"name":"A","value":"2"}]""");
+        result["spec"]!["containers"]![0]!["image"]!.GetValue<string>().ShouldBe("j");
+    }
+}

@@ -57,15 +57,23 @@ internal static class Typed
         }
     }
 
-    /// <summary>Identifies every item; unidentifiable items and repeated identities get a private index element.</summary>
-    private static List<(string Element, JsonNode? Item)> IndexItems(ListShape shape, JsonArray list)
+    /// <summary>
+    /// Identifies the items of a list. Items that cannot be identified (no key fields) or repeat an identity are skipped
+    /// when <paramref name="keepAll"/> is false (comparing, as structured-merge-diff ignores repeated occurrences) and get a
+    /// private identity that matches nothing otherwise (merging, so that no live data is lost).
+    /// </summary>
+    private static List<(string Element, JsonNode? Item)> IndexItems(ListShape shape, JsonArray list, bool keepAll, string side = "")
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<(string, JsonNode?)>(list.Count);
         for (var i = 0; i < list.Count; i++)
         {
             var pe = ItemElement(shape, list[i], i);
-            if (pe is null || !seen.Add(pe)) pe = "i:" + i + ":unkeyed";
+            if (pe is null || !seen.Add(pe))
+            {
+                if (!keepAll) continue;
+                pe = "#" + side + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             result.Add((pe, list[i]));
         }
         return result;
@@ -186,8 +194,8 @@ internal static class Typed
         }
         else
         {
-            var li = l is JsonArray la ? IndexItems(shape, la) : [];
-            var ri = r is JsonArray ra ? IndexItems(shape, ra) : [];
+            var li = l is JsonArray la ? IndexItems(shape, la, false) : [];
+            var ri = r is JsonArray ra ? IndexItems(shape, ra, false) : [];
             var rMap = ri.ToDictionary(x => x.Element, x => x.Item, StringComparer.Ordinal);
             var lMap = li.ToDictionary(x => x.Element, x => x.Item, StringComparer.Ordinal);
             foreach (var (pe, item) in li)
@@ -244,8 +252,8 @@ internal static class Typed
     /// </summary>
     private static JsonArray MergeList(JsonArray live, JsonArray config, ListShape shape, ISchemaNode? itemSchema)
     {
-        var lhs = IndexItems(shape, live);
-        var rhs = IndexItems(shape, config);
+        var lhs = IndexItems(shape, live, true, "live");
+        var rhs = IndexItems(shape, config, true, "config");
         var lMap = lhs.ToDictionary(x => x.Element, x => x.Item, StringComparer.Ordinal);
         var rMap = rhs.ToDictionary(x => x.Element, x => x.Item, StringComparer.Ordinal);
         var shared = new Queue<string>(rhs.Select(x => x.Element).Where(lMap.ContainsKey));
