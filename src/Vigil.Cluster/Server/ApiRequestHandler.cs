@@ -173,6 +173,11 @@ public sealed partial class ApiRequestHandler
         if (info.Name is { } n && Names.PathSegmentError(n) is { } nameError)
             throw ApiException.BadRequest($"invalid resource name \"{n}\": {nameError}");
 
+        if (type.Computed is { } computed)
+        {
+            await ComputedAsync(ctx, info, computed);
+            return;
+        }
         if (info.Subresource is not null)
         {
             await SubresourceAsync(ctx, info);
@@ -241,6 +246,35 @@ public sealed partial class ApiRequestHandler
             default:
                 throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
         }
+    }
+
+    /// <summary>Read-only resources computed on each read (metrics.k8s.io): get and list, filtered by label selector.</summary>
+    private async Task ComputedAsync(HttpContext ctx, RequestInfo info, IComputedResource computed)
+    {
+        if (ctx.Request.Method != "GET" || info.Subresource is not null || info.WatchPath || IsWatch(ctx))
+            throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+        var format = Format(ctx);
+        var rv = ContinueToken.Format(_ops.Store.CurrentResourceVersion);
+        if (info.Name is not null)
+        {
+            var item = computed.Get(info.Namespace, info.Name) ?? throw ResourceOperations.NotFound(info.Type, info.Name);
+            await Responses.WriteObject(ctx, 200, info.Type, item, format, Time);
+            return;
+        }
+        var labels = LabelSelector.Parse(ctx.Request.Query["labelSelector"].ToString());
+        var items = computed.List(info.Namespace).Where(o => labels.Matches(Meta.Labels(o))).ToList();
+        if (format == OutputFormat.Table)
+        {
+            await Responses.WriteNode(ctx, 200, Responses.Table(info.Type, items, Responses.ListMeta(rv, null, 0), Responses.IncludeObject(ctx), Time.GetUtcNow(), true));
+            return;
+        }
+        await Responses.WriteNode(ctx, 200, new JsonObject
+        {
+            ["kind"] = info.Type.ListKind,
+            ["apiVersion"] = info.Type.ApiVersion,
+            ["metadata"] = Responses.ListMeta(rv, null, 0),
+            ["items"] = new JsonArray([.. items.Select(i => (JsonNode?)i)]),
+        }, format);
     }
 
     private static void RequireVerb(ResourceType type, string verb)

@@ -133,7 +133,7 @@ public sealed class WatchTests(ClusterFixture fx) : IClassFixture<ClusterFixture
 /// <summary>A cluster with a short watch history, to provoke 410 Expired.</summary>
 public sealed class ShortHistoryFixture : ClusterFixture
 {
-    protected override ClusterOptions Options => new() { HistoryPerResource = 5 };
+    protected override ClusterOptions Options => new() { HistoryPerResource = 5, Simulate = false };
 }
 
 public sealed class ExpiryTests(ShortHistoryFixture fx) : IClassFixture<ShortHistoryFixture>
@@ -175,7 +175,7 @@ public sealed class ExpiryTests(ShortHistoryFixture fx) : IClassFixture<ShortHis
 /// <summary>A cluster with a small request budget, to provoke 429.</summary>
 public sealed class BudgetFixture : ClusterFixture
 {
-    protected override ClusterOptions Options => new() { RequestsPerSecond = 1, RequestBurst = 5 };
+    protected override ClusterOptions Options => new() { RequestsPerSecond = 1, RequestBurst = 5, Simulate = false };
 }
 
 public sealed class RequestBudgetTests(BudgetFixture fx) : IClassFixture<BudgetFixture>

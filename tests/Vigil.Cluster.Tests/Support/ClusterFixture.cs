@@ -11,7 +11,7 @@ namespace Vigil.Cluster.Tests.Support;
 public class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Options for the cluster; a derived fixture overrides them (a short watch history, a request budget).</summary>
-    protected virtual ClusterOptions Options => new();
+    protected virtual ClusterOptions Options => new() { Simulate = false };
 
     public SimulatedCluster Cluster { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
