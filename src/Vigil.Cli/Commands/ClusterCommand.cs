@@ -19,10 +19,19 @@ internal static class ClusterCommand
         var load = new Option<string[]>("--load") { Description = "Manifest files or directories to apply at start (repeatable).", AllowMultipleArgumentsPerToken = true };
         var qps = new Option<double?>("--max-requests-per-second") { Description = "Request budget; beyond it the server answers 429 with Retry-After." };
         var history = new Option<int>("--watch-history") { Description = "Changes kept per resource for watches; older versions answer 410 Expired.", DefaultValueFactory = _ => 10_000 };
+        var nodes = new Option<int>("--nodes") { Description = "Nodes to create at start (more can come from manifests).", DefaultValueFactory = _ => 3 };
+        var speed = new Option<double>("--speed") { Description = "Cluster seconds per real second: every simulated delay runs this many times faster.", DefaultValueFactory = _ => 1 };
+        var heartbeat = new Option<double>("--heartbeat-interval") { Description = "Seconds (cluster time) between each kubelet's Lease renewals.", DefaultValueFactory = _ => 10 };
         var command = new Command("cluster", "Run the simulated Kubernetes cluster: an API server on 127.0.0.1 that kubectl and any Kubernetes client can use.")
         {
-            port, kubeconfig, load, qps, history,
+            port, kubeconfig, load, qps, history, nodes, speed, heartbeat,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(nodes) < 0) result.AddError("--nodes must be 0 or more");
+            if (!(result.GetValue(speed) > 0) || double.IsInfinity(result.GetValue(speed))) result.AddError("--speed must be a positive number");
+            if (!(result.GetValue(heartbeat) > 0) || double.IsInfinity(result.GetValue(heartbeat))) result.AddError("--heartbeat-interval must be a positive number of seconds");
+        });
         command.SetAction(async (result, cancellationToken) =>
         {
             var options = new ClusterOptions
@@ -30,6 +39,9 @@ internal static class ClusterCommand
                 Port = result.GetValue(port),
                 RequestsPerSecond = result.GetValue(qps),
                 HistoryPerResource = result.GetValue(history),
+                Nodes = result.GetValue(nodes),
+                Speed = result.GetValue(speed),
+                HeartbeatInterval = TimeSpan.FromSeconds(result.GetValue(heartbeat)),
             };
             await using var cluster = await SimulatedCluster.StartAsync(options, cancellationToken: cancellationToken);
             var path = Path.GetFullPath(result.GetValue(kubeconfig)!);

@@ -234,6 +234,12 @@ public sealed class ResourceOperations
                 if (incoming["status"] is { } status) withStatus["status"] = status.DeepClone();
                 else withStatus.Remove("status");
                 return withStatus;
+            case "binding":
+                // pods/binding: the node and the PodScheduled condition are written together, as the registry's binding does.
+                var withBinding = (JsonObject)old.DeepClone();
+                Defaulting.Obj(withBinding, "spec")["nodeName"] = incoming["spec"]?["nodeName"]?.DeepClone();
+                if (incoming["status"] is { } boundStatus) withBinding["status"] = boundStatus.DeepClone();
+                return withBinding;
             case "ephemeralcontainers":
                 var withEphemeral = (JsonObject)old.DeepClone();
                 var spec = Defaulting.Obj(withEphemeral, "spec");

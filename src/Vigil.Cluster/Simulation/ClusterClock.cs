@@ -37,11 +37,21 @@ public sealed class ClusterClock : TimeProvider
     public override TimeZoneInfo LocalTimeZone => _real.LocalTimeZone;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        _real.CreateTimer(callback, state, Scale(dueTime), Scale(period));
+        new ScaledTimer(this, _real.CreateTimer(callback, state, Scale(dueTime), Scale(period)));
 
     /// <summary>The real duration of a cluster duration.</summary>
     public TimeSpan Scale(TimeSpan clusterDuration) =>
         clusterDuration == Timeout.InfiniteTimeSpan || clusterDuration <= TimeSpan.Zero
             ? clusterDuration
             : TimeSpan.FromTicks(Math.Max(1, (long)(clusterDuration.Ticks / Speed)));
+}
+
+/// <summary>A real timer whose <see cref="Change"/> takes cluster durations, like the <see cref="ClusterClock.CreateTimer"/> that made it.</summary>
+internal sealed class ScaledTimer(ClusterClock clock, ITimer real) : ITimer
+{
+    public bool Change(TimeSpan dueTime, TimeSpan period) => real.Change(clock.Scale(dueTime), clock.Scale(period));
+
+    public void Dispose() => real.Dispose();
+
+    public ValueTask DisposeAsync() => real.DisposeAsync();
 }
