@@ -308,8 +308,7 @@ internal sealed partial class Kubelet
 
         var lines = b.Logs;
         var interval = DefaultLogInterval;
-        if (c.ExitAt is { } exit && lines.Count > 0)
-            interval = TimeSpan.FromTicks(Math.Min(DefaultLogInterval.Ticks, (exit - now).Ticks / Math.Max(1, lines.Count)));
+        if (b.RunSeconds is { } run && lines.Count > 0) interval = TimeSpan.FromSeconds(run) / lines.Count;
         c.CurrentLog = new LogInstance(lines, now, interval);
     }
 
