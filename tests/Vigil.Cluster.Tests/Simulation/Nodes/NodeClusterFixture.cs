@@ -16,7 +16,8 @@ public class NodeClusterFixture : ClusterFixture
     /// <summary>Applies a manifest with kubectl (in <paramref name="ns"/>, created when missing).</summary>
     public async Task Apply(string yaml, string ns = "default")
     {
-        if (ns != "default") await Kubectl.Run("create", "namespace", ns);
+        if (ns != "default")
+            (await Kubectl.RunWithInput($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n", "apply", "-f", "-")).Succeeded();
         (await Kubectl.RunWithInput(yaml, "apply", "-n", ns, "-f", "-")).Succeeded();
     }
 
