@@ -26,14 +26,17 @@ internal static class ClusterCommand
         {
             port, kubeconfig, load, qps, history, nodes, speed, heartbeat,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(nodes) < 0) result.AddError("--nodes must be 0 or more");
-            if (!(result.GetValue(speed) > 0) || double.IsInfinity(result.GetValue(speed))) result.AddError("--speed must be a positive number");
-            if (!(result.GetValue(heartbeat) > 0) || double.IsInfinity(result.GetValue(heartbeat))) result.AddError("--heartbeat-interval must be a positive number of seconds");
-        });
         command.SetAction(async (result, cancellationToken) =>
         {
+            var problem = result.GetValue(nodes) < 0 ? "--nodes must be 0 or more"
+                : !(result.GetValue(speed) > 0) || double.IsInfinity(result.GetValue(speed)) ? "--speed must be a positive number"
+                : !(result.GetValue(heartbeat) > 0) || double.IsInfinity(result.GetValue(heartbeat)) ? "--heartbeat-interval must be a positive number of seconds"
+                : null;
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync("error: " + problem);
+                return 1;
+            }
             var options = new ClusterOptions
             {
                 Port = result.GetValue(port),
