@@ -31,6 +31,12 @@ public sealed class GarbageCollector : IAsyncDisposable
     private void OnCommitted(ResourceType type, WatchEvent change)
     {
         if (type.View is not null) return;
+        if (!Mentions(change.Object) && (change.Previous is null || !Mentions(change.Previous)))
+        {
+            // Neither version has owners or is being deleted (the common case: events, leases, statuses): only a deletion matters.
+            if (change.Type == WatchEventType.Deleted) _loop.Enqueue(new OwnerKey(change.Object.Uid, null, null, change.Object.Name));
+            return;
+        }
         var key = new ObjectKey(type, change.Object.Namespace, change.Object.Name);
         var node = change.Object.ToNode();
         var owners = OwnerRefs(node).ToList();
@@ -64,6 +70,13 @@ public sealed class GarbageCollector : IAsyncDisposable
             foreach (var (uid, apiVersion, kind, name) in owners)
                 _loop.Enqueue(new OwnerKey(uid, _ops.Registry.FindByKind(apiVersion, kind), change.Object.Namespace, name));
         }
+    }
+
+    /// <summary>True when the serialized object may carry owner references or a deletion timestamp (a cheap test before parsing it).</summary>
+    private static bool Mentions(StoredObject obj)
+    {
+        var json = obj.Json.AsSpan();
+        return json.IndexOf("\"ownerReferences\""u8) >= 0 || json.IndexOf("\"deletionTimestamp\""u8) >= 0;
     }
 
     private void Remove(string uid, ObjectKey key)

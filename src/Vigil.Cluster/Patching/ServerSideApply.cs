@@ -144,8 +144,9 @@ public static class ServerSideApply
 
         var root = Typed.Root(schema);
         var statusWrite = subresource == "status";
-        var before = WithoutManagedFields(old) ?? new JsonObject();
-        var after = WithoutManagedFields(updated)!;
+        // A status write records only metadata and status: comparing just those gives the same sets at a fraction of the cost.
+        var before = (statusWrite ? MetadataAndStatus(old) : WithoutManagedFields(old)) ?? new JsonObject();
+        var after = (statusWrite ? MetadataAndStatus(updated) : WithoutManagedFields(updated))!;
         var comparison = Typed.Compare(before, after, root);
         var changed = Untracked(comparison.Changed(), statusWrite);
         var removed = Untracked(comparison.Removed, statusWrite);
@@ -230,6 +231,20 @@ public static class ServerSideApply
             default:
                 return node?.DeepClone();
         }
+    }
+
+    private static JsonObject? MetadataAndStatus(JsonObject? obj)
+    {
+        if (obj is null) return null;
+        var copy = new JsonObject();
+        if (obj["metadata"] is JsonObject metadata)
+        {
+            var m = (JsonObject)metadata.DeepClone();
+            m.Remove("managedFields");
+            copy["metadata"] = m;
+        }
+        if (obj["status"] is { } status) copy["status"] = status.DeepClone();
+        return copy;
     }
 
     private static JsonObject? WithoutManagedFields(JsonObject? obj)

@@ -16,6 +16,7 @@ public sealed class EventRecorder(ResourceOperations ops, string component, stri
     private static readonly TimeSpan AggregationWindow = TimeSpan.FromMinutes(10);
     private readonly ResourceType _events = ops.Registry.Find("", "v1", "events")!;
     private readonly ConcurrentDictionary<string, (string Name, DateTimeOffset Last)> _recent = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastPrune;
 
     public string Component { get; } = component;
 
@@ -72,7 +73,12 @@ public sealed class EventRecorder(ResourceOperations ops, string component, stri
             };
             ops.Create(_events, ns, ev, new WriteOptions { FieldManager = Component });
             _recent[key] = (eventName, now);
-            if (_recent.Count > 50_000) Prune(now);
+            if (_recent.Count > 50_000 && now - _lastPrune > TimeSpan.FromMinutes(1))
+            {
+                // At most once a minute: pruning walks every entry, and a busy cluster records thousands of events a second.
+                _lastPrune = now;
+                Prune(now);
+            }
         }
         catch (ApiException)
         {

@@ -15,10 +15,11 @@ public static class NodeSimulation
         var ops = context.Operations;
         ops.AddAdmissionPlugin(new DefaultTolerationSeconds());
         var state = new ClusterState(ops);
-        var scheduler = new Scheduler(context, state);
-        var kubelet = new Kubelet.Kubelet(context, state);
-        var agent = new NodeAgent(context, state);
-        var lifecycle = new NodeLifecycleController(context, state);
+        var events = new EventQueue();
+        var scheduler = new Scheduler(context, state, events);
+        var kubelet = new Kubelet.Kubelet(context, state, events);
+        var agent = new NodeAgent(context, state, events);
+        var lifecycle = new NodeLifecycleController(context, state, events);
         state.AddListener(scheduler);
         state.AddListener(kubelet);
         state.AddListener(agent);
@@ -29,7 +30,7 @@ public static class NodeSimulation
         ops.KubeletsFinishPodTermination = true;
         state.Prime();
         agent.CreateNodes(context.Options.Nodes);
-        return [new Components(context, previousLogs, state, [agent, lifecycle, kubelet, scheduler])];
+        return [new Components(context, previousLogs, state, [agent, lifecycle, kubelet, scheduler, events])];
     }
 
     /// <summary>Stops the node side: no more changes are followed, then each component's workers stop.</summary>

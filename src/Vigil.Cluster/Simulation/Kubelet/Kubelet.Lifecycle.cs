@@ -333,7 +333,7 @@ internal sealed partial class Kubelet
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Memory cgroup out of memory: Killed process {pid} ({c.Name}) total-vm:{limitKb + 24_000}kB, anon-rss:{limitKb}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:{Math.Max(4, limitKb / 500)}kB oom_score_adj:{adj}");
         var nodeRef = new JsonObject { ["kind"] = "Node", ["apiVersion"] = "v1", ["metadata"] = new JsonObject { ["name"] = node.Name, ["uid"] = node.Uid } };
-        _kernel.Record(nodeRef, "Warning", "OOMKilling", message, hostOverride: node.Name);
+        _events.Record(_kernel, nodeRef, "Warning", "OOMKilling", message, host: node.Name);
     }
 
     private static int StableHash(string s)

@@ -31,6 +31,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
     private readonly ClusterState _state;
     private readonly EventRecorder _recorder;
     private readonly EventRecorder _kernel;
+    private readonly EventQueue _events;
     private readonly ResourceType _configMaps;
     private readonly ResourceType _secrets;
     private readonly WorkQueue<string> _queue;
@@ -40,8 +41,9 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> _kubeletRunning = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _waitingOnConfig = new(StringComparer.Ordinal);
 
-    public Kubelet(SimulationContext context, ClusterState state)
+    public Kubelet(SimulationContext context, ClusterState state, EventQueue events)
     {
+        _events = events;
         _context = context;
         _ops = context.Operations;
         _state = state;
@@ -207,7 +209,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
                 var image = Meta.Str(c, "image") ?? "";
                 if (container.Image.Length > 0 && container.Image != image && container.Phase == ContainerPhase.Running)
                 {
-                    _recorder.Record(rt.Reference, "Normal", "Killing", $"Container {name} definition changed, will be restarted", container.FieldPath, rt.NodeName);
+                    Event(rt, container, "Normal", "Killing", $"Container {name} definition changed, will be restarted");
                     Exit(container, _context.Clock.GetUtcNow(), 137, "Error");
                     container.ImageReady = false;
                 }
@@ -244,7 +246,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
     }
 
     private void Event(PodRuntime rt, ContainerRuntime? c, string type, string reason, string message) =>
-        _recorder.Record(rt.Reference, type, reason, message, c?.FieldPath, rt.NodeName);
+        _events.Record(_recorder, rt.Reference, type, reason, message, c?.FieldPath, rt.NodeName);
 
     private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 

@@ -67,8 +67,14 @@ internal sealed class PodRecord(string key, string ns, string name, string uid, 
     public string NodeName { get; set; } = "";
     public bool Terminal { get; set; }
 
-    /// <summary>True while the pod's requests are counted on its node.</summary>
-    public bool Counted { get; set; }
+    /// <summary>The node the scheduler chose while its binding is being written (kube-scheduler's "assumed" pod).</summary>
+    public string? AssumedNode { get; set; }
+
+    /// <summary>The node whose accounting holds the pod's requests, if any.</summary>
+    public string? CountedOn { get; set; }
+
+    /// <summary>Where the pod's requests belong: its node (or the one it is assumed on) until it finishes.</summary>
+    public string? CountingNode => Terminal ? null : NodeName.Length > 0 ? NodeName : AssumedNode;
 }
 
 /// <summary>What the node-side components are told about changes in the cluster.</summary>
@@ -208,8 +214,9 @@ internal sealed class ClusterState : IDisposable
             if (_pods.TryGetValue(obj.Key, out var rec) && rec.Uid == obj.Uid)
             {
                 _pods.Remove(obj.Key);
-                freed = rec.Counted;
-                Unbind(rec);
+                freed = rec.CountedOn is not null;
+                Uncount(rec);
+                if (rec.NodeName.Length > 0 && _nodes.TryGetValue(rec.NodeName, out var node)) node.Pods.Remove(rec.Key);
                 removed = rec;
             }
         }
@@ -228,14 +235,16 @@ internal sealed class ClusterState : IDisposable
         var terminal = phase is "Succeeded" or "Failed";
         PodRecord? rec;
         PodRecord? replaced = null;
-        bool newlyBound, freed;
+        bool newlyBound;
+        string? freedOn;
         lock (Gate)
         {
             if (!_pods.TryGetValue(current.Key, out rec) || rec.Uid != current.Uid)
             {
                 if (rec is not null)
                 {
-                    Unbind(rec);
+                    Uncount(rec);
+                    if (rec.NodeName.Length > 0 && _nodes.TryGetValue(rec.NodeName, out var oldNode)) oldNode.Pods.Remove(rec.Key);
                     replaced = rec;
                 }
                 rec = new PodRecord(current.Key, current.Namespace ?? "", current.Name, current.Uid, RequestsOf(current));
@@ -244,21 +253,15 @@ internal sealed class ClusterState : IDisposable
             if (current.ResourceVersion <= rec.ResourceVersion) return;
             rec.ResourceVersion = current.ResourceVersion;
             newlyBound = rec.NodeName.Length == 0 && nodeName.Length > 0;
-            freed = rec.Counted && (terminal || nodeName != rec.NodeName);
             if (nodeName != rec.NodeName)
             {
-                Unbind(rec);
+                if (rec.NodeName.Length > 0 && _nodes.TryGetValue(rec.NodeName, out var previous)) previous.Pods.Remove(rec.Key);
                 rec.NodeName = nodeName;
                 if (nodeName.Length > 0 && _nodes.TryGetValue(nodeName, out var node)) node.Pods.Add(rec.Key);
             }
+            if (nodeName.Length > 0) rec.AssumedNode = null;
             rec.Terminal = terminal;
-            var count = nodeName.Length > 0 && !terminal;
-            if (count != rec.Counted && _nodes.TryGetValue(nodeName, out var target))
-            {
-                target.Requested.Add(rec.Requests, count ? 1 : -1);
-                target.PodCount += count ? 1 : -1;
-                rec.Counted = count;
-            }
+            freedOn = Recount(rec);
         }
         if (replaced is not null)
             foreach (var l in _listeners) l.PodDeleted(replaced.Key, replaced.Uid, replaced.NodeName is { Length: > 0 } n ? n : null);
@@ -270,21 +273,59 @@ internal sealed class ClusterState : IDisposable
                 if (!terminal) l.PodPending(current.Key);
             }
             else l.PodOnNode(current.Key, nodeName, newlyBound, byKubelet);
-            if (freed) l.CapacityChanged(nodeName);
+            if (freedOn is not null) l.CapacityChanged(freedOn);
         }
     }
 
-    /// <summary>Removes a pod from its node's accounting (under the gate).</summary>
-    private void Unbind(PodRecord rec)
+    /// <summary>The scheduler chose <paramref name="node"/>: count the pod there until its binding is written (or forgotten).</summary>
+    public void Assume(string key, string uid, string node)
     {
-        if (rec.NodeName.Length == 0 || !_nodes.TryGetValue(rec.NodeName, out var node)) return;
-        node.Pods.Remove(rec.Key);
-        if (rec.Counted)
+        lock (Gate)
+            if (_pods.TryGetValue(key, out var rec) && rec.Uid == uid && rec.NodeName.Length == 0)
+            {
+                rec.AssumedNode = node;
+                Recount(rec);
+            }
+    }
+
+    /// <summary>The binding failed: the pod's requests leave the node it was assumed on.</summary>
+    public void Forget(string key, string uid)
+    {
+        string? freed;
+        lock (Gate)
+        {
+            if (!_pods.TryGetValue(key, out var rec) || rec.Uid != uid || rec.AssumedNode is null) return;
+            rec.AssumedNode = null;
+            freed = Recount(rec);
+        }
+        if (freed is not null)
+            foreach (var l in _listeners) l.CapacityChanged(freed);
+    }
+
+    /// <summary>Moves a pod's requests to the node they belong on (under the gate); returns the node that lost them, if any.</summary>
+    private string? Recount(PodRecord rec)
+    {
+        var target = rec.CountingNode;
+        if (target == rec.CountedOn) return null;
+        var freed = rec.CountedOn;
+        Uncount(rec);
+        if (target is not null && _nodes.TryGetValue(target, out var node))
+        {
+            node.Requested.Add(rec.Requests);
+            node.PodCount++;
+            rec.CountedOn = target;
+        }
+        return freed;
+    }
+
+    private void Uncount(PodRecord rec)
+    {
+        if (rec.CountedOn is { } on && _nodes.TryGetValue(on, out var node))
         {
             node.Requested.Add(rec.Requests, -1);
             node.PodCount--;
-            rec.Counted = false;
         }
+        rec.CountedOn = null;
     }
 
     private static Resources RequestsOf(StoredObject pod)
@@ -349,7 +390,8 @@ internal sealed class ClusterState : IDisposable
                 var old = rec;
                 rec = new NodeRecord(current.Name, old?.Ordinal ?? _nextOrdinal++) { Uid = current.Uid };
                 if (old is not null)
-                    foreach (var key in old.Pods) rec.Pods.Add(key);
+                    foreach (var pod in _pods.Values)
+                        if (pod.CountedOn == old.Name) pod.CountedOn = null;
                 _nodes[current.Name] = rec;
                 RecountNode(rec);
                 _nodeArray = [.. _nodes.Values.OrderBy(n => n.Ordinal)];
@@ -391,13 +433,12 @@ internal sealed class ClusterState : IDisposable
     {
         foreach (var pod in _pods.Values)
         {
-            if (pod.NodeName != node.Name) continue;
-            node.Pods.Add(pod.Key);
-            if (!pod.Terminal)
+            if (pod.NodeName == node.Name) node.Pods.Add(pod.Key);
+            if (pod.CountingNode == node.Name && pod.CountedOn is null)
             {
                 node.Requested.Add(pod.Requests);
                 node.PodCount++;
-                pod.Counted = true;
+                pod.CountedOn = node.Name;
             }
         }
     }
@@ -410,8 +451,8 @@ internal sealed class ClusterState : IDisposable
             if (!_nodes.TryGetValue(obj.Name, out rec) || rec.Uid != obj.Uid) return;
             _nodes.Remove(obj.Name);
             rec.Deleted = true;
-            foreach (var key in rec.Pods)
-                if (_pods.TryGetValue(key, out var pod)) pod.Counted = false;
+            foreach (var pod in _pods.Values)
+                if (pod.CountedOn == rec.Name) pod.CountedOn = null;
             _nodeArray = [.. _nodes.Values.OrderBy(n => n.Ordinal)];
         }
         foreach (var l in _listeners) l.NodeDeleted(rec);

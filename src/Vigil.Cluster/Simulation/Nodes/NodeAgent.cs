@@ -25,6 +25,7 @@ internal sealed class NodeAgent : IClusterListener, IAsyncDisposable
     private readonly ClusterState _state;
     private readonly EventRecorder _kubelet;
     private readonly EventRecorder _nodeController;
+    private readonly EventQueue _events;
     private readonly ResourceType _leases;
     private readonly WorkQueue<string> _queue;
     private readonly DelayQueue<string> _reports;
@@ -33,8 +34,9 @@ internal sealed class NodeAgent : IClusterListener, IAsyncDisposable
     private int _heartbeatCursor;
     private int _beating;
 
-    public NodeAgent(SimulationContext context, ClusterState state)
+    public NodeAgent(SimulationContext context, ClusterState state, EventQueue events)
     {
+        _events = events;
         _context = context;
         _ops = context.Operations;
         _state = state;
@@ -133,9 +135,9 @@ internal sealed class NodeAgent : IClusterListener, IAsyncDisposable
                 _ => null,
             };
             if (reason is null) continue;
-            _kubelet.Record(node, "Normal", reason, $"Node {name} status is now: {reason}", hostOverride: name);
+            _events.Record(_kubelet, node, "Normal", reason, $"Node {name} status is now: {reason}", host: name);
         }
-        if (before.Count == 0) _nodeController.Normal(node, "RegisteredNode", $"Node {name} event: Registered Node {name} in Controller");
+        if (before.Count == 0) _events.Record(_nodeController, node, "Normal", "RegisteredNode", $"Node {name} event: Registered Node {name} in Controller");
     }
 
     private static bool IsHealthy(string type, string status) => type == "Ready" ? status == "True" : status == "False";

@@ -31,14 +31,16 @@ internal sealed class NodeLifecycleController : IClusterListener, IAsyncDisposab
     private readonly ClusterState _state;
     private readonly EventRecorder _nodeController;
     private readonly EventRecorder _taintEviction;
+    private readonly EventQueue _events;
     private readonly WorkQueue<string> _queue;
     private readonly DelayQueue<string> _later;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _lastReady = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
 
-    public NodeLifecycleController(SimulationContext context, ClusterState state)
+    public NodeLifecycleController(SimulationContext context, ClusterState state, EventQueue events)
     {
+        _events = events;
         _context = context;
         _ops = context.Operations;
         _state = state;
@@ -112,12 +114,12 @@ internal sealed class NodeLifecycleController : IClusterListener, IAsyncDisposab
         if (previous == "True" && ready != "True")
         {
             // The node went not ready: say so on the node and on each of its pods (MarkPodsNotReady).
-            _nodeController.Normal(node, "NodeNotReady", $"Node {name} status is now: NodeNotReady");
+            _events.Record(_nodeController, node, "Normal", "NodeNotReady", $"Node {name} status is now: NodeNotReady");
             foreach (var podKey in _state.PodsOn(name))
             {
                 var pod = _state.Pod(podKey);
                 if (pod is null || pod.Terminal) continue;
-                _nodeController.Warning(PodReference(pod), "NodeNotReady", "Node is not ready");
+                _events.Record(_nodeController, PodReference(pod), "Warning", "NodeNotReady", "Node is not ready");
             }
         }
         if (record.Taints.Any(t => t.Effect == Taint.NoExecute))
@@ -264,7 +266,7 @@ internal sealed class NodeLifecycleController : IClusterListener, IAsyncDisposab
 
     private void Evict(PodRecord pod, JsonObject obj, DateTimeOffset now)
     {
-        _taintEviction.Normal(obj, "TaintManagerEviction", $"Marking for deletion Pod {pod.Namespace}/{pod.Name}");
+        _events.Record(_taintEviction, obj, "Normal", "TaintManagerEviction", $"Marking for deletion Pod {pod.Namespace}/{pod.Name}");
         try
         {
             _ops.Mutate(_state.Pods, pod.Namespace, pod.Name, p =>

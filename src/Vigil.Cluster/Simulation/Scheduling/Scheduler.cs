@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Api;
 using Vigil.Cluster.Controllers;
@@ -32,6 +34,10 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     private readonly ResourceOperations _ops;
     private readonly ClusterState _state;
     private readonly EventRecorder _recorder;
+    private readonly EventQueue _events;
+    private readonly Channel<Binding> _bindings = Channel.CreateUnbounded<Binding>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly ConcurrentDictionary<string, byte> _binding = new(StringComparer.Ordinal);
+    private readonly Task[] _binders;
     private readonly ResourceType _claims;
     private readonly ResourceType _storageClasses;
     private readonly WorkQueue<string> _queue;
@@ -42,8 +48,12 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     private DateTimeOffset _lastFlush;
     private int _nextStart;
 
-    public Scheduler(SimulationContext context, ClusterState state)
+    /// <summary>A decision whose binding is being written (the scheduler's binding cycle, run apart from its scheduling cycle).</summary>
+    private sealed record Binding(string Key, string Namespace, string Name, string Uid, string Node, DateTimeOffset Time);
+
+    public Scheduler(SimulationContext context, ClusterState state, EventQueue events)
     {
+        _events = events;
         _context = context;
         _ops = context.Operations;
         _state = state;
@@ -52,6 +62,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         _storageClasses = _ops.Registry.Find("storage.k8s.io", "v1", "storageclasses")!;
         _queue = new WorkQueue<string>(Process, context.Clock);
         _later = new DelayQueue<string>(context.Clock, _queue.Enqueue, StringComparer.Ordinal);
+        _binders = [.. Enumerable.Range(0, 2).Select(_ => Task.Run(BindAsync))];
     }
 
     /// <summary>Pods waiting after a failed attempt.</summary>
@@ -130,6 +141,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
 
     private void ScheduleOne(string key)
     {
+        if (_binding.ContainsKey(key)) return;
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var ns = key[..slash];
         var name = key[(slash + 1)..];
@@ -225,7 +237,10 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
             Fail(key, ns, name, stored.Uid, message, now);
             return;
         }
-        Bind(key, ns, name, stored.Uid, chosen.Name, now);
+        // Assume the pod on the node (so the next decision counts it) and write the binding apart, as kube-scheduler does.
+        _state.Assume(key, stored.Uid, chosen.Name);
+        _binding[key] = 0;
+        _bindings.Writer.TryWrite(new Binding(key, ns, name, stored.Uid, chosen.Name, now));
     }
 
     private enum FilterResult
@@ -328,7 +343,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     {
         WriteCondition(ns, name, uid, "False", "Unschedulable", message, now);
         var pod = _ops.TryGetStored(_state.Pods, ns, name);
-        if (pod is not null && pod.Uid == uid) _recorder.Warning(pod.ToNode(), "FailedScheduling", message);
+        if (pod is not null && pod.Uid == uid) _events.Record(_recorder, pod.ToNode(), "Warning", "FailedScheduling", message);
         lock (_gate)
         {
             var attempts = _unschedulable.TryGetValue(key, out var u) ? u.Attempts + 1 : 1;
@@ -355,32 +370,55 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         }
     }
 
-    private void Bind(string key, string ns, string name, string uid, string node, DateTimeOffset now)
+    private async Task BindAsync()
     {
-        JsonObject? bound;
+        await foreach (var b in _bindings.Reader.ReadAllAsync())
+        {
+            try
+            {
+                Bind(b);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _state.Forget(b.Key, b.Uid);
+                _binding.TryRemove(b.Key, out _);
+            }
+        }
+    }
+
+    private void Bind(Binding b)
+    {
+        JsonObject? bound = null;
         try
         {
-            bound = _ops.Mutate(_state.Pods, ns, name, pod =>
+            bound = _ops.Mutate(_state.Pods, b.Namespace, b.Name, pod =>
             {
-                if (Meta.Str(pod["metadata"], "uid") != uid || Meta.Str(pod["spec"], "nodeName") is { Length: > 0 }) return false;
-                Defaulting.Obj(pod, "spec")["nodeName"] = node;
-                Conditions.Set(pod, "PodScheduled", "True", null, null, now, probeTimes: true);
+                if (Meta.Str(pod["metadata"], "uid") != b.Uid || Meta.Str(pod["spec"], "nodeName") is { Length: > 0 } || Meta.IsDeleting(pod)) return false;
+                Defaulting.Obj(pod, "spec")["nodeName"] = b.Node;
+                Conditions.Set(pod, "PodScheduled", "True", null, null, b.Time, probeTimes: true);
                 return true;
-            }, "binding", Name);
+            }, "binding");
         }
         catch (ApiException)
         {
-            _queue.Enqueue(key);
+        }
+        _binding.TryRemove(b.Key, out _);
+        if (bound is not null && Meta.Str(bound["spec"], "nodeName") == b.Node && Meta.Str(bound["metadata"], "uid") == b.Uid)
+        {
+            Forget(b.Key);
+            _events.Record(_recorder, bound, "Normal", "Scheduled", string.Create(CultureInfo.InvariantCulture, $"Successfully assigned {b.Namespace}/{b.Name} to {b.Node}"));
             return;
         }
-        Forget(key);
-        if (bound is not null && Meta.Str(bound["spec"], "nodeName") == node)
-            _recorder.Normal(bound, "Scheduled", string.Create(CultureInfo.InvariantCulture, $"Successfully assigned {ns}/{name} to {node}"));
+        // The pod went, changed or was bound by someone else: drop the assumption and look at it again.
+        _state.Forget(b.Key, b.Uid);
+        if (bound is not null && Meta.Str(bound["spec"], "nodeName") is null or "") _queue.Enqueue(b.Key);
     }
 
     public async ValueTask DisposeAsync()
     {
         _later.Dispose();
         await _queue.DisposeAsync();
+        _bindings.Writer.TryComplete();
+        await Task.WhenAll(_binders);
     }
 }
