@@ -42,6 +42,7 @@ another kubectl binary and reports differences (added fields are fine, changed o
 import argparse
 import json
 import os
+import re
 import sys
 import zlib
 
@@ -91,9 +92,15 @@ INLINE = {
     ("k8s.io.api.networking.v1.IngressRule", "ingressRuleValue"),
     ("k8s.io.apimachinery.pkg.runtime.Unknown", "typeMeta"),
 }
-# Proto field names that are not the JSON name.
+# Proto field names that are not the JSON name: go-to-protobuf fell back to the lowerCamel Go name.
 JSON_NAMES = {
     ("k8s.io.api.networking.v1.IngressClassParametersReference", "aPIGroup"): "apiGroup",
+    ("k8s.io.api.authentication.v1.BoundObjectReference", "uID"): "uid",
+}
+# Odd-looking names that really are the JSON names (or are special-cased by the decoder).
+ODD_BUT_RIGHT = {
+    ("k8s.io.api.core.v1.DaemonEndpoint", "Port"),  # json:"Port"
+    ("k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1", "Raw"),  # decoded as embedded JSON
 }
 # Named slice types (type ExtraValue []string): a message with one repeated field, "items".
 ARRAYS = {
@@ -288,6 +295,8 @@ def build_table(files, definitions=None, quiet=False):
             if f["type"] == TYPE_MESSAGE and not t.startswith("map<") and t not in messages:
                 raise SystemExit("%s.%s refers to %s, which is in no extracted package" % (full, f["name"], t))
             name = JSON_NAMES.get((full, f["name"]), f["name"])
+            if (re.match(r"^[a-z][A-Z]|^[A-Z]", name) and (full, f["name"]) not in ODD_BUT_RIGHT):
+                problems.append("%s.%s does not look like a JSON name: add it to JSON_NAMES or ODD_BUT_RIGHT" % (full, name))
             inline = (full, f["name"]) in INLINE
             repeated = f["label"] == LABEL_REPEATED
             flags = ""
