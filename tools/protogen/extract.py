@@ -23,13 +23,16 @@ Each field is [number, name, type] or [number, name, type, flags]:
   - flags: "r" repeated (maps are implicitly repeated), "p" pointer: gogoproto.nullable is not
     false, so the Go field is a pointer and a value present on the wire is meaningful even when zero;
     "i" inline: an embedded Go struct tagged `json:",inline"`, whose fields belong to the parent
-    JSON object (see INLINE); "q" required: a non-pointer scalar without omitempty (the OpenAPI
-    schema lists it as required), so Go's JSON shows its zero value instead of omitting it.
+    JSON object (see INLINE); "q": the Go field has no omitempty, so Go's JSON writes it even when
+    zero or nil ("replicas": 0, "rules": null).
+
+The JSON names, inline fields and omitempty come from the Go struct tags in the binary's reflection
+data (see go_structs); where those are ambiguous, "q" falls back to the OpenAPI schema's required list.
 
 "arrays" lists the messages that stand for a named Go slice type (type Verbs []string): a
 single repeated field "items" on the wire, a plain JSON array in JSON.
 
-The JSON names, inline fields and required fields are checked against the OpenAPI definitions in
+The JSON names and inline fields are also checked against the OpenAPI definitions in
 src/Vigil.Cluster/Schemas/Data/builtin-schemas.json where a definition exists.
 
 Usage:
@@ -40,9 +43,11 @@ another kubectl binary and reports differences (added fields are fine, changed o
 """
 
 import argparse
+import array
 import json
 import os
 import re
+import struct
 import sys
 import zlib
 
@@ -101,6 +106,12 @@ JSON_NAMES = {
 ODD_BUT_RIGHT = {
     ("k8s.io.api.core.v1.DaemonEndpoint", "Port"),  # json:"Port"
     ("k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1", "Raw"),  # decoded as embedded JSON
+}
+# Messages whose raw bytes Go keeps out of JSON (json:"-"); the decoder gives them their JSON forms.
+DASH_JSON = {
+    "k8s.io.apimachinery.pkg.runtime.RawExtension",
+    "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1",
+    "k8s.io.apimachinery.pkg.runtime.Unknown",
 }
 # Named slice types (type ExtraValue []string): a message with one repeated field, "items".
 ARRAYS = {
@@ -250,6 +261,129 @@ def embedded_descriptors(path):
     return files
 
 
+# ---- Go struct tags ----
+#
+# The descriptors give field numbers and proto names, but not Go's JSON behaviour: whether a field has
+# omitempty (Go writes zero values and nil slices of the others), or whether an embedded struct is inline.
+# The Go types' reflection data in the binary has it: each struct type's fields are an array of
+# {name *nameBlob, type *rtype, offset uintptr}, and a name blob is a flags byte, a varint length, the
+# field name, a varint length and the struct tag (`json:"..." protobuf:"..."`).
+
+def load_segments(data):
+    """(file offset, virtual address, size) of each PT_LOAD segment of a 64-bit little-endian ELF."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise SystemExit("not a 64-bit little-endian ELF binary")
+    phoff = struct.unpack_from("<Q", data, 0x20)[0]
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    segments = []
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 1:
+            segments.append((p_offset, p_vaddr, p_filesz))
+    return segments
+
+
+def parse_struct_tag(tag):
+    """reflect.StructTag's key:"value" pairs."""
+    pairs = {}
+    for m in re.finditer(r'([^\s:"]+):"((?:[^"\\]|\\.)*)"', tag):
+        pairs.setdefault(m.group(1), m.group(2))
+    return pairs
+
+
+def name_blobs(data, segments):
+    """Virtual address of each name blob with a json tag -> (Go field name, tag)."""
+    def address(offset):
+        for o, v, size in segments:
+            if o <= offset < o + size:
+                return v + offset - o
+        return None
+
+    blobs = {}
+    for m in re.finditer(rb'json:"', data):
+        found = False
+        for start in range(m.start(), max(m.start() - 300, 1), -1):
+            for width in (1, 2):  # the tag's varint length, one or two bytes
+                if width == 1:
+                    length = data[start - 1]
+                    if length >= 0x80:
+                        continue
+                else:
+                    b0, b1 = data[start - 2], data[start - 1]
+                    if b0 < 0x80 or b1 >= 0x80:
+                        continue
+                    length = (b0 & 0x7F) | (b1 << 7)
+                end = start + length
+                if end < m.end() or data[end - 1] != 0x22:
+                    continue
+                before = start - width
+                for name_start in range(before - 1, max(before - 100, 2), -1):
+                    if data[name_start - 1] == before - name_start and re.fullmatch(rb"[A-Za-z_][A-Za-z0-9_]*", data[name_start:before]):
+                        va = address(name_start - 2)  # the flags byte
+                        if va is not None:
+                            blobs[va] = (data[name_start:before].decode(), data[start:end].decode("latin-1"))
+                            found = True
+                        break
+                if found:
+                    break
+            if found:
+                break
+    return blobs
+
+
+def go_structs(data):
+    """The tagged fields of each Go struct type: lists of (Go name, parsed tag)."""
+    blobs = name_blobs(data, load_segments(data))
+    words = array.array("Q")
+    words.frombytes(data[:len(data) // 8 * 8])
+    if sys.byteorder != "little":
+        words.byteswap()
+    hits = {i for i, w in enumerate(words) if w in blobs}
+    structs = []
+    for i in sorted(hits):
+        if i - 3 in hits:  # not the first field of its array
+            continue
+        fields = []
+        while i in hits:  # structField records are three words long
+            name, tag = blobs[words[i]]
+            fields.append((name, parse_struct_tag(tag)))
+            i += 3
+        structs.append(fields)
+    return structs
+
+
+def proto_key(tag):
+    """(number, proto name) from a protobuf struct tag."""
+    m = re.match(r"[a-z0-9]+,(\d+),(?:opt|rep|req),name=([A-Za-z0-9_]+)", tag.get("protobuf", ""))
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def json_tags(messages, structs):
+    """(message, proto field name) -> (json name, omitempty) where the Go structs agree on it."""
+    by_fields = {}
+    for fields in structs:
+        keys = frozenset(k for k in (proto_key(t) for _, t in fields) if k)
+        if keys:
+            by_fields.setdefault(keys, []).append(fields)
+    known = {}
+    for full, message in messages.items():
+        if message["map_entry"]:
+            continue
+        candidates = by_fields.get(frozenset((f["number"], f["name"]) for f in message["fields"]), [])
+        for f in message["fields"]:
+            value_struct = f["type"] == TYPE_MESSAGE and not f["nullable"] and f["label"] != LABEL_REPEATED
+            seen = set()
+            for fields in candidates:
+                for _, tag in fields:
+                    if proto_key(tag) == (f["number"], f["name"]) and "json" in tag:
+                        parts = tag["json"].split(",")
+                        # Go writes value structs whatever their omitempty says.
+                        seen.add((parts[0], "omitempty" in parts[1:] and not value_struct))
+            if len(seen) == 1:
+                known[(full, f["name"])] = seen.pop()
+    return known
+
+
 # ---- the table ----
 
 def type_of(field, messages):
@@ -272,7 +406,7 @@ def schema_of(definitions, full):
     return definitions.get("io.k8s." + full[len("k8s.io."):])
 
 
-def build_table(files, definitions=None, quiet=False):
+def build_table(files, definitions=None, tags=None, quiet=False):
     wanted = [p for p in list(PACKAGES) + SUPPORT_PACKAGES if p in files]
     missing = [p for p in list(PACKAGES) + SUPPORT_PACKAGES if p not in files and p not in OPTIONAL_PACKAGES]
     if missing:
@@ -282,6 +416,7 @@ def build_table(files, definitions=None, quiet=False):
         messages.update(files[p]["messages"])
     problems = []
     table = {}
+    stats = {"tagged": 0, "untagged": 0}
     for full in sorted(messages):
         message = messages[full]
         if message["map_entry"]:
@@ -306,8 +441,26 @@ def build_table(files, definitions=None, quiet=False):
                 flags += "p"
             if inline:
                 flags += "i"
-            if (name in required and not repeated and not f["nullable"]
-                    and f["type"] != TYPE_MESSAGE):
+            value_struct = f["type"] == TYPE_MESSAGE and not f["nullable"] and not repeated
+            tag = tags.get((full, f["name"])) if tags is not None else None
+            if tag is not None:
+                stats["tagged"] += 1
+                json_name, omitempty = tag
+                if json_name == "-":
+                    if full not in DASH_JSON:
+                        problems.append("%s.%s is json:\"-\" in Go, which the decoder does not expect" % (full, name))
+                elif json_name == "":
+                    if not inline:
+                        problems.append("%s.%s is inline in Go: add it to INLINE" % (full, name))
+                elif inline or json_name != name:
+                    problems.append("%s.%s is json:\"%s\" in Go" % (full, name, json_name))
+                required_by_go = json_name not in ("", "-") and not omitempty and not value_struct
+            else:
+                stats["untagged"] += 1
+                # No unambiguous Go tag: a field the OpenAPI schema requires has no omitempty.
+                required_by_go = (name in required and not repeated and not f["nullable"]
+                                  and f["type"] != TYPE_MESSAGE)
+            if required_by_go:
                 flags += "q"
             entry = [f["number"], name, t]
             if flags:
@@ -333,6 +486,8 @@ def build_table(files, definitions=None, quiet=False):
         if full in messages and name not in [f["name"] for f in messages[full]["fields"]]:
             problems.append("INLINE names %s.%s, which does not exist" % (full, name))
     group_versions = {gv: p for p, gv in PACKAGES.items() if p in files}
+    if tags is not None and not quiet:
+        print("Go struct tags known for %(tagged)d fields; %(untagged)d fall back to the OpenAPI schemas" % stats)
     return table, group_versions, problems
 
 
@@ -382,7 +537,9 @@ def main():
     if args.schemas and os.path.exists(args.schemas):
         with open(args.schemas) as f:
             definitions = json.load(f)["definitions"]
-    table, group_versions, problems = build_table(files, definitions)
+    tags = json_tags({name: m for info in files.values() for name, m in info["messages"].items()},
+                     go_structs(open(args.kubectl, "rb").read()))
+    table, group_versions, problems = build_table(files, definitions, tags)
     for p in problems:
         print("  PROBLEM: " + p)
     if problems:

@@ -98,6 +98,7 @@ public static class KubernetesProtobuf
         var message = ProtobufTypes.Message(messageName)!;
         var result = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind };
         ProtobufJsonDecoder.DecodeInto(result, message, raw, depth + 1);
+        ProtobufJsonDecoder.AddUnset(result, message, depth + 1);
         return result;
     }
 

@@ -10,7 +10,8 @@ namespace Vigil.Cluster.Serialization.Protobuf;
 /// struct the apiserver decodes it into:
 /// <list type="bullet">
 /// <item>pointer fields present on the wire are kept even when zero (<c>replicas: 0</c>);</item>
-/// <item>value fields are always on the wire; their zero values are left out (omitempty) unless the field is required;</item>
+/// <item>value fields are always on the wire; their zero values are left out where the Go field has omitempty;</item>
+/// <item>fields without omitempty are written even when absent: zero values, or null for nil slices, maps and pointers;</item>
 /// <item>value structs are always objects (<c>"status": {}</c>), as Go writes them;</item>
 /// <item>inline embedded structs merge into their parent; maps become objects; bytes become base64;</item>
 /// <item>Time, MicroTime, Duration, Quantity, IntOrString, RawExtension and FieldsV1 take their JSON forms.</item>
@@ -67,15 +68,10 @@ internal static class ProtobufJsonDecoder
     private static void ReadScalarField(ref ProtobufReader reader, JsonObject target, ProtoField field, WireType wire)
     {
         var (value, isZero) = ReadScalar(ref reader, field.Type.Kind, wire, field);
-        if (isZero && !field.Pointer && !field.Required)
+        if (isZero && !field.NoOmitEmpty && (!field.Pointer || field.Type.Kind == ProtoKind.Bytes))
         {
-            // omitempty: a value field holding its zero value is not written.
+            // omitempty leaves out a value field holding its zero value, and an empty []byte.
             target.Remove(field.Name);
-            return;
-        }
-        if (isZero && field.Type.Kind == ProtoKind.Bytes && !field.Required)
-        {
-            target.Remove(field.Name); // omitempty leaves out an empty []byte, pointer or not
             return;
         }
         target[field.Name] = value;
@@ -147,6 +143,27 @@ internal static class ProtobufJsonDecoder
         map[key] = value;
     }
 
+    /// <summary>
+    /// Adds what Go's JSON writes for fields that were not on the wire: value structs (always written) and
+    /// fields without omitempty (zero, or null for nil slices, maps and pointers).
+    /// </summary>
+    public static void AddUnset(JsonObject target, ProtoMessage message, int depth)
+    {
+        foreach (var field in message.Fields.Values)
+        {
+            if (field.Inline)
+            {
+                AddUnset(target, field.Type.Message!, depth + 1);
+                continue;
+            }
+            if (target.ContainsKey(field.Name)) continue;
+            if (field.IsValueStruct)
+                target[field.Name] = MessageValue(field.Type.Message!, [], depth + 1);
+            else if (field.NoOmitEmpty)
+                target[field.Name] = field.Repeated || field.Pointer || field.Type.Kind is ProtoKind.Map or ProtoKind.Bytes ? null : ZeroOf(field.Type.Kind);
+        }
+    }
+
     /// <summary>The JSON of a message value: its special form, or an object of its fields.</summary>
     public static JsonNode? MessageValue(ProtoMessage message, ReadOnlySpan<byte> data, int depth)
     {
@@ -157,6 +174,7 @@ internal static class ProtobufJsonDecoder
             case ProtoSpecial.None:
                 var obj = new JsonObject();
                 DecodeInto(obj, message, data, depth);
+                AddUnset(obj, message, depth);
                 return obj;
             case ProtoSpecial.Time:
             {

@@ -62,8 +62,11 @@ internal sealed class ProtoField
     public bool Pointer { get; init; }
     /// <summary>An embedded struct tagged <c>json:",inline"</c>: its fields belong to the enclosing JSON object.</summary>
     public bool Inline { get; init; }
-    /// <summary>A value field without omitempty: Go's JSON shows its zero value.</summary>
-    public bool Required { get; init; }
+    /// <summary>The Go field has no omitempty: Go's JSON writes it even when zero (<c>"port": 0</c>) or nil (<c>"rules": null</c>).</summary>
+    public bool NoOmitEmpty { get; init; }
+
+    /// <summary>A Go value struct (not a pointer): Go's JSON always writes it, omitempty or not.</summary>
+    public bool IsValueStruct => Type.Kind == ProtoKind.Message && !Pointer && !Repeated && !Inline;
 }
 
 internal sealed class ProtoMessage(string fullName, FrozenDictionary<int, ProtoField> fields, ProtoSpecial special)
@@ -157,7 +160,7 @@ internal static class ProtobufTypes
                     Repeated = flags.Contains('r', StringComparison.Ordinal),
                     Pointer = flags.Contains('p', StringComparison.Ordinal),
                     Inline = flags.Contains('i', StringComparison.Ordinal),
-                    Required = flags.Contains('q', StringComparison.Ordinal),
+                    NoOmitEmpty = flags.Contains('q', StringComparison.Ordinal),
                 };
             }
             var special = arrays.Contains(message.Name) ? ProtoSpecial.Array : Specials.GetValueOrDefault(message.Name, ProtoSpecial.None);

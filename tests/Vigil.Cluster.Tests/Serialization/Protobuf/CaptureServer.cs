@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vigil.Cluster.Tests.Support;
+using Kubectl = Vigil.Cluster.Tests.Support.Kubectl;
 
 namespace Vigil.Cluster.Tests.Serialization.Protobuf;
 
@@ -31,6 +32,11 @@ public sealed class CaptureServer : IAsyncDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>What the last kubectl printed, for failure messages.</summary>
+    public Kubectl.Result? LastRun { get; private set; }
+
+    public string Log => $"{LastRun}\nrequests:\n{string.Join("\n", _requests.Select(r => $"{r.Method} {r.Path} {r.ContentType}"))}";
 
     public IReadOnlyList<CapturedRequest> Requests => [.. _requests];
 
@@ -60,7 +66,7 @@ public sealed class CaptureServer : IAsyncDisposable
     public async Task<IReadOnlyList<CapturedRequest>> KubectlOf(string version, params string[] args)
     {
         var before = _requests.Count;
-        await new Kubectl(Path.Combine(Directory, "kubeconfig"), version).Run(args);
+        LastRun = await new Kubectl(Path.Combine(Directory, "kubeconfig"), version).Run(args);
         return [.. _requests.Skip(before).Where(r => r.Body.Length > 0)];
     }
 
@@ -77,8 +83,35 @@ public sealed class CaptureServer : IAsyncDisposable
         var (status, answer) = (ctx.Request.Method, path) switch
         {
             ("GET", "/api") => (200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray() }),
-            ("GET", "/apis") => (200, Parse("""{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"policy","versions":[{"groupVersion":"policy/v1","version":"v1"}],"preferredVersion":{"groupVersion":"policy/v1","version":"v1"}}]}""")),
-            ("GET", "/api/v1") => (200, Parse("""{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"nodes","namespaced":false,"kind":"Node","verbs":["get","list","patch"]},{"name":"pods","namespaced":true,"kind":"Pod","verbs":["get","list","delete"]},{"name":"pods/eviction","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]}]}""")),
+            ("GET", "/apis") => (200, Parse("""
+                {"kind":"APIGroupList","apiVersion":"v1","groups":[
+                 {"name":"policy","versions":[{"groupVersion":"policy/v1","version":"v1"}],"preferredVersion":{"groupVersion":"policy/v1","version":"v1"}},
+                 {"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}},
+                 {"name":"autoscaling","versions":[{"groupVersion":"autoscaling/v2","version":"v2"},{"groupVersion":"autoscaling/v1","version":"v1"}],"preferredVersion":{"groupVersion":"autoscaling/v2","version":"v2"}}]}
+                """)),
+            ("GET", "/api/v1") => (200, Parse("""
+                {"kind":"APIResourceList","groupVersion":"v1","resources":[
+                 {"name":"nodes","singularName":"node","namespaced":false,"kind":"Node","verbs":["get","list","patch"]},
+                 {"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list","delete"]},
+                 {"name":"pods/eviction","singularName":"","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]}]}
+                """)),
+            ("GET", "/apis/apps/v1") => (200, Parse("""
+                {"kind":"APIResourceList","groupVersion":"apps/v1","resources":[
+                 {"name":"deployments","singularName":"deployment","namespaced":true,"kind":"Deployment","verbs":["get","list","create"],"shortNames":["deploy"]},
+                 {"name":"deployments/scale","singularName":"","namespaced":true,"group":"autoscaling","version":"v1","kind":"Scale","verbs":["get","patch","update"]}]}
+                """)),
+            ("GET", "/apis/autoscaling/v1") => (200, Parse("""
+                {"kind":"APIResourceList","groupVersion":"autoscaling/v1","resources":[
+                 {"name":"horizontalpodautoscalers","singularName":"horizontalpodautoscaler","namespaced":true,"kind":"HorizontalPodAutoscaler","verbs":["get","create"],"shortNames":["hpa"]}]}
+                """)),
+            ("GET", "/apis/autoscaling/v2") => (200, Parse("""
+                {"kind":"APIResourceList","groupVersion":"autoscaling/v2","resources":[
+                 {"name":"horizontalpodautoscalers","singularName":"horizontalpodautoscaler","namespaced":true,"kind":"HorizontalPodAutoscaler","verbs":["get","create"],"shortNames":["hpa"]}]}
+                """)),
+            ("GET", "/apis/apps/v1/namespaces/default/deployments/web") => (200, Parse("""
+                {"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"web","namespace":"default","uid":"web-uid","resourceVersion":"5","labels":{"app":"web"}},
+                 "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}
+                """)),
             ("GET", "/apis/policy/v1") => (200, Parse("""{"kind":"APIResourceList","groupVersion":"policy/v1","resources":[]}""")),
             ("GET" or "PATCH", "/api/v1/nodes/n1") => (200, Node()),
             ("GET", "/api/v1/pods") => (200, new JsonObject { ["kind"] = "PodList", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(Pod()) }),
