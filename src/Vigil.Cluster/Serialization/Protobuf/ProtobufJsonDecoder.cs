@@ -149,7 +149,7 @@ internal static class ProtobufJsonDecoder
     /// </summary>
     public static void AddUnset(JsonObject target, ProtoMessage message, int depth)
     {
-        foreach (var field in message.Fields.Values)
+        foreach (var field in message.InOrder)
         {
             if (field.Inline)
             {

@@ -75,7 +75,10 @@ internal sealed class ProtoMessage(string fullName, FrozenDictionary<int, ProtoF
     public FrozenDictionary<int, ProtoField> Fields { get; } = fields;
     public ProtoSpecial Special { get; } = special;
 
-    public bool Has(string jsonName) => Fields.Values.Any(f => f.Name == jsonName);
+    /// <summary>The fields by number, which is the order of the Go struct in practice.</summary>
+    public IReadOnlyList<ProtoField> InOrder { get; } = [.. fields.Values.OrderBy(f => f.Number)];
+
+    public bool Has(string jsonName) => InOrder.Any(f => f.Name == jsonName);
 }
 
 /// <summary>
