@@ -39,7 +39,10 @@ Usage:
     /usr/bin/python3 tools/protogen/extract.py [--kubectl PATH] [--out PATH] [--check OTHER_KUBECTL ...]
 
 --check compares every extracted field (number, name, type, label) against the descriptors of
-another kubectl binary and reports differences (added fields are fine, changed ones are not).
+another kubectl binary and lists the differences; fields added since are not differences. Against
+kubectl 1.27 the only ones are alpha fields dropped since (PodResourceClaim.source,
+PersistentVolumeClaimStatus.resizeStatus, NetworkPolicy.status) and PersistentVolumeClaimSpec.resources
+becoming VolumeResourceRequirements (same field numbers): no field was ever renumbered.
 """
 
 import argparse
@@ -220,17 +223,18 @@ def parse_message(buf, prefix, out):
 
 
 def parse_file(buf):
+    """FileDescriptorProto: name (1), package (2), message_type (4)."""
     info = {"name": None, "package": None, "messages": {}}
+    message_types = []
     for number, _, value in read_fields(buf):
         if number == 1:
             info["name"] = value.decode()
         elif number == 2:
             info["package"] = value.decode()
         elif number == 4:
-            pass
-    for number, _, value in read_fields(buf):
-        if number == 4:
-            parse_message(value, info["package"], info["messages"])
+            message_types.append(value)
+    for value in message_types:
+        parse_message(value, info["package"], info["messages"])
     return info
 
 
@@ -471,7 +475,6 @@ def build_table(files, definitions=None, tags=None, quiet=False):
             if props is not None:
                 if inline:
                     inner = schema_of(definitions, t)
-                    names = [g["name"] for g in messages[t]["fields"]]
                     if name in props or (inner and not all(n in props for n in inner.get("properties", {}))):
                         problems.append("%s.%s is listed as inline, but the schema disagrees" % (full, name))
                 elif name not in props and not quiet:
