@@ -4,13 +4,12 @@ using Vigil.Cluster.Tests.Support;
 namespace Vigil.Cluster.Tests.Serialization.Protobuf;
 
 /// <summary>
-/// kubectl 1.33 against the simulated cluster, with the commands that send protobuf bodies. These need the
-/// request path to decode <c>application/vnd.kubernetes.protobuf</c> bodies (ApiRequestHandler calling
+/// kubectl 1.33 against the simulated cluster, with the commands that send protobuf bodies, which the
+/// request path decodes (<c>application/vnd.kubernetes.protobuf</c>, through
 /// <see cref="Vigil.Cluster.Serialization.Protobuf.KubernetesProtobuf.Decode"/>).
 /// </summary>
 public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixture<ClusterFixture>
 {
-    private const string NeedsWiring = "needs ApiRequestHandler to decode protobuf bodies (see the protobuf branch's report)";
 
     private readonly Kubectl _kubectl = new(fx.KubeconfigPath, "1.33");
 
@@ -24,7 +23,7 @@ public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixtu
     private async Task<JsonNode> Get(params string[] args) =>
         JsonNode.Parse((await _kubectl.Run([.. args, "-o", "json"])).Succeeded().Stdout)!;
 
-    [Fact(Skip = NeedsWiring)]
+    [Fact]
     public async Task Create_commands_work_and_store_what_kubectl_meant()
     {
         var ns = await Namespace();
@@ -45,7 +44,7 @@ public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixtu
         port["targetPort"]!.GetValue<int>().ShouldBe(8080);
     }
 
-    [Fact(Skip = NeedsWiring)]
+    [Fact]
     public async Task Errors_from_protobuf_creates_read_as_usual()
     {
         var ns = await Namespace();
@@ -65,7 +64,7 @@ public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixtu
         return ((int)response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
-    [Fact(Skip = NeedsWiring)]
+    [Fact]
     public async Task Eviction_and_delete_options_in_protobuf()
     {
         var ns = await Namespace();
@@ -84,7 +83,7 @@ public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixtu
         (await _kubectl.Run("-n", ns, "get", "configmap", "gone")).ExitCode.ShouldNotBe(0);
     }
 
-    [Fact(Skip = NeedsWiring)]
+    [Fact]
     public async Task Malformed_protobuf_is_a_bad_request()
     {
         var ns = await Namespace();
@@ -94,7 +93,7 @@ public sealed class KubectlProtobufClusterTests(ClusterFixture fx) : IClassFixtu
         body["message"]!.GetValue<string>().ShouldContain("protobuf");
     }
 
-    [Fact(Skip = NeedsWiring)]
+    [Fact]
     public async Task Zero_replicas_stay_zero()
     {
         var ns = await Namespace();
