@@ -51,5 +51,16 @@ public sealed class KubernetesList<T>
     public IDictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
-/// <summary><c>meta.k8s.io/v1</c> PartialObjectMetadata: an object reduced to its metadata, served to metadata-only clients.</summary>
-public sealed class PartialObjectMetadata : KubernetesObject;
+/// <summary>
+/// <c>meta.k8s.io/v1</c> PartialObjectMetadata: an object reduced to its metadata, served to metadata-only clients.
+/// It deliberately keeps no unknown top-level fields, so a server that ignores the metadata-only Accept header
+/// costs no memory for spec and status.
+/// </summary>
+public sealed class PartialObjectMetadata : IKubernetesObject
+{
+    public string? ApiVersion { get; set; }
+
+    public string? Kind { get; set; }
+
+    public ObjectMeta Metadata { get; set; } = new();
+}
