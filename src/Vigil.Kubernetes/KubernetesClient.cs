@@ -134,7 +134,9 @@ public sealed partial class KubernetesClient : IDisposable
                 continue;
             }
 
-            var retryDelay = RetryPolicy.ForResponse(request.Method, response, attempt, TimeProvider.GetUtcNow());
+            var retryDelay = response.StatusCode == HttpStatusCode.TooManyRequests && !request.RetryTooManyRequests
+                ? null
+                : RetryPolicy.ForResponse(request.Method, response, attempt, TimeProvider.GetUtcNow());
             if (retryDelay is not null)
             {
                 LogRetryAfterStatus(_logger, request.Method, request.PathAndQuery, (int)response.StatusCode, attempt + 1, retryDelay.Value);

@@ -249,7 +249,7 @@ public sealed class ResourceClient<T>
     internal async Task PostSubresourceAsync(string name, string subresource, string? @namespace, byte[] body, CancellationToken cancellationToken)
     {
         using var response = await _client.SendAsync(
-            new ApiRequest(HttpMethod.Post, ItemPath(@namespace, name, subresource)) { Body = body, ContentType = "application/json" },
+            new ApiRequest(HttpMethod.Post, ItemPath(@namespace, name, subresource)) { Body = body, ContentType = "application/json", RetryTooManyRequests = false },
             cancellationToken);
     }
 

@@ -11,4 +11,7 @@ internal sealed record ApiRequest(HttpMethod Method, string PathAndQuery)
 
     /// <summary>Watches and followed logs: no request timeout once the headers have arrived.</summary>
     public bool Streaming { get; init; }
+
+    /// <summary>False for calls whose 429 is an answer, not throttling (an eviction blocked by a disruption budget).</summary>
+    public bool RetryTooManyRequests { get; init; } = true;
 }
