@@ -43,8 +43,7 @@ internal sealed class ChaosProxy : IAsyncDisposable
 
         foreach (var (client, upstream) in open)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
-            client.Dispose();
+            Abort(client);
             upstream.Dispose();
         }
     }
@@ -90,8 +89,7 @@ internal sealed class ChaosProxy : IAsyncDisposable
             Accepted++;
             if (_refusing)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
-                client.Dispose();
+                Abort(client);
                 continue;
             }
 
@@ -114,6 +112,23 @@ internal sealed class ChaosProxy : IAsyncDisposable
 
             _ = PumpAsync(client, upstream);
         }
+    }
+
+    /// <summary>Closes with a reset, as a dead peer or a dropped NAT entry would look.</summary>
+    private static void Abort(TcpClient client)
+    {
+        try
+        {
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or SocketException)
+        {
+        }
+
+        client.Dispose();
     }
 
     private static async Task PumpAsync(TcpClient client, TcpClient upstream)
