@@ -50,7 +50,11 @@ public sealed class PodOperationsTests(ClusterFixture fixture) : IDisposable
     {
         var ns = await fixture.NewNamespaceAsync(_client);
         var pods = _client.Resource<Pod>();
-        await pods.CreateAsync(NewPod("guarded", ns));
+        var guarded = await pods.CreateAsync(NewPod("guarded", ns));
+
+        // Pending pods may always be evicted; a running one is protected by the budget.
+        guarded.Status = new PodStatus { Phase = "Running" };
+        await pods.UpdateStatusAsync(guarded);
         await _client.Resource<PodDisruptionBudget>().CreateAsync(new PodDisruptionBudget
         {
             Metadata = new ObjectMeta { Name = "pdb", Namespace = ns },
