@@ -11,6 +11,7 @@ using Vigil.Cluster.Controllers;
 using Vigil.Cluster.Registry;
 using Vigil.Cluster.Serialization;
 using Vigil.Cluster.Server;
+using Vigil.Cluster.Simulation;
 using Vigil.Cluster.Storage;
 
 namespace Vigil.Cluster;
@@ -45,6 +46,12 @@ public sealed class SimulatedCluster : IAsyncDisposable
     /// <summary>The cluster CA and serving certificate; clients trust <see cref="ClusterCertificates.Authority"/>.</summary>
     public ClusterCertificates Certificates { get; }
 
+    /// <summary>The simulation's shared context, when <see cref="ClusterOptions.Simulate"/> is on.</summary>
+    public SimulationContext? Simulation { get; private set; }
+
+    /// <summary>The cluster clock: timestamps the cluster writes and every simulated delay run on it.</summary>
+    public TimeProvider Clock => Operations.Time;
+
     /// <summary>In-process access to the server's objects, with the same semantics as the HTTP API.</summary>
     public ResourceOperations Operations { get; }
 
@@ -53,14 +60,16 @@ public sealed class SimulatedCluster : IAsyncDisposable
     {
         options ??= new ClusterOptions();
         options.Token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        time ??= TimeProvider.System;
+        time ??= options.Speed == 1 ? TimeProvider.System : new ClusterClock(options.Speed);
         var registry = new ResourceRegistry();
         var store = new ObjectStore(new StoreOptions { HistoryPerResource = options.HistoryPerResource });
         var operations = new ResourceOperations(store, registry, time);
         var crds = new CustomResourceDefinitions(operations);
+        operations.AddAdmissionPlugin(new ServiceIpAllocator());
         Bootstrap(operations);
         var certificates = ClusterCertificates.Create(time);
-        var handler = new ApiRequestHandler(operations, options, new AnnotationLogSource(), certificates);
+        var logs = new SwitchableLogSource(new AnnotationLogSource());
+        var handler = new ApiRequestHandler(operations, options, logs, certificates);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -86,6 +95,13 @@ public sealed class SimulatedCluster : IAsyncDisposable
         cluster._components.Add(new NamespaceController(operations));
         cluster._components.Add(new GarbageCollector(operations));
         _ = crds;
+        if (options.Simulate)
+        {
+            var context = new SimulationContext(operations, time, options, logs);
+            cluster.Simulation = context;
+            cluster._components.AddRange(NodeSimulation.Start(context));
+            cluster._components.AddRange(WorkloadSimulation.Start(context));
+        }
         return cluster;
     }
 
@@ -129,7 +145,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var component in _components) await component.DisposeAsync();
+        for (var i = _components.Count - 1; i >= 0; i--) await _components[i].DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         Certificates.Dispose();

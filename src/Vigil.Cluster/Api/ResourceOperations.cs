@@ -479,11 +479,7 @@ public sealed class ResourceOperations
         if (options.FieldValidation == FieldValidation.Ignore || type.Schema is null) return;
         var unknown = SchemaCatalog.UnknownFields(body, type.Schema);
         if (unknown.Count == 0) return;
-        if (options.FieldValidation == FieldValidation.Strict)
-        {
-            var list = string.Join(", ", unknown.Select(u => u.Message));
-            throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {list}");
-        }
+        if (options.FieldValidation == FieldValidation.Strict) throw SchemaCatalog.StrictDecodingError(type.Kind, type.Version, unknown);
         options.Warnings.AddRange(unknown.Select(u => u.Message));
     }
 

@@ -12,7 +12,7 @@ namespace Vigil.Cluster.Controllers;
 public sealed class GarbageCollector : IAsyncDisposable
 {
     private readonly ResourceOperations _ops;
-    private readonly WorkLoop<OwnerKey> _loop;
+    private readonly WorkQueue<OwnerKey> _loop;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashSet<ObjectKey>> _dependents = new(StringComparer.Ordinal);
 
@@ -24,7 +24,7 @@ public sealed class GarbageCollector : IAsyncDisposable
     public GarbageCollector(ResourceOperations ops)
     {
         _ops = ops;
-        _loop = new WorkLoop<OwnerKey>(Process, ops.Time);
+        _loop = new WorkQueue<OwnerKey>(Process, ops.Time);
         ops.Committed += OnCommitted;
     }
 

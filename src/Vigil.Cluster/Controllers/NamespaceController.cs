@@ -13,13 +13,13 @@ public sealed class NamespaceController : IAsyncDisposable
 {
     private readonly ResourceOperations _ops;
     private readonly ResourceType _namespaces;
-    private readonly WorkLoop<string> _loop;
+    private readonly WorkQueue<string> _loop;
 
     public NamespaceController(ResourceOperations ops)
     {
         _ops = ops;
         _namespaces = ops.Registry.Find("", "v1", "namespaces")!;
-        _loop = new WorkLoop<string>(Terminate, ops.Time);
+        _loop = new WorkQueue<string>(Terminate, ops.Time);
         ops.Committed += OnCommitted;
     }
 

@@ -1,3 +1,5 @@
+using Vigil.Cluster.Schemas;
+
 namespace Vigil.Cluster.Registry;
 
 /// <summary>The built-in kinds the simulated cluster serves, with the discovery facts a real cluster announces for them.</summary>
@@ -36,7 +38,10 @@ public static class BuiltInResources
         Scale = scale,
     };
 
-    public static IReadOnlyList<ResourceType> All { get; } =
+    /// <summary>Every built-in resource, with the structural schema of its kind.</summary>
+    public static IReadOnlyList<ResourceType> All { get; } = Declared().Select(r => r with { Schema = SchemaCatalog.BuiltIn(r.Group, r.Version, r.Kind) }).ToList();
+
+    private static List<ResourceType> Declared() =>
     [
         Core("Namespace", "namespaces", false, ["ns"], status: true, extra: ["finalize"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"]),
         Core("Node", "nodes", false, ["no"], status: true),

@@ -55,6 +55,9 @@ public sealed record ResourceType
     /// <summary>Conversion between the stored form and this resource's form, when this resource is a view of another.</summary>
     public IObjectView? View { get; init; }
 
+    /// <summary>For resources computed on read rather than stored (metrics.k8s.io): where get and list come from.</summary>
+    public IComputedResource? Computed { get; init; }
+
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     public string GroupVersion => ApiVersion;
 
@@ -74,4 +77,14 @@ public interface IObjectView
 
     /// <summary>Converts an object written through this view to the stored form.</summary>
     JsonObject FromView(JsonObject viewed);
+}
+
+/// <summary>A read-only resource computed when read, such as metrics.k8s.io's PodMetrics and NodeMetrics.</summary>
+public interface IComputedResource
+{
+    /// <summary>The objects in a namespace (all namespaces when null), in key order.</summary>
+    IReadOnlyList<JsonObject> List(string? ns);
+
+    /// <summary>One object, or null when it does not exist.</summary>
+    JsonObject? Get(string? ns, string name);
 }

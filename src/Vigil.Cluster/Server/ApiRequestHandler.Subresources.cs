@@ -234,8 +234,9 @@ public sealed partial class ApiRequestHandler
         foreach (var stored in _ops.Store.List(pdbType.StorageKey, ns, null).Items)
         {
             var pdb = stored.ToNode();
-            var selector = LabelSelector.FromObject(pdb["spec"]?["selector"] as JsonObject);
-            if (selector.IsEmpty || !selector.Matches(labels)) continue;
+            // A budget without a selector protects nothing; an empty selector protects every pod.
+            var selector = LabelSelector.FromObjectOrNothing(pdb["spec"]?["selector"] as JsonObject);
+            if (!selector.Matches(labels)) continue;
             var status = pdb["status"] as JsonObject;
             var allowed = status?["disruptionsAllowed"] is JsonValue a && a.TryGetValue<long>(out var av) ? av : 0;
             var observed = status?["observedGeneration"] is JsonValue o && o.TryGetValue<long>(out var ov) ? ov : 0;

@@ -133,23 +133,35 @@ public sealed partial class ApiRequestHandler
 
     private async Task OpenApiAsync(HttpContext ctx, string[] segments)
     {
-        if (segments.Length >= 2 && segments[1] == "v2")
+        if (segments.Length == 2 && segments[1] == "v2")
         {
-            // kubectl asks for protobuf first; without a protobuf encoder we answer 404 and it falls back to what it knows.
+            // kubectl asks for the protobuf form first (1.27 needs it); an empty document satisfies it.
             var accept = ctx.Request.Headers.Accept.ToString();
-            if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.Contains("json", StringComparison.OrdinalIgnoreCase))
-                throw ApiException.NotFoundPath();
-            await Responses.WriteNode(ctx, 200, _openApi.V2());
+            if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = OpenApiPublisher.V2ProtobufContentType;
+                await ctx.Response.Body.WriteAsync(OpenApiPublisher.V2Protobuf(), ctx.RequestAborted);
+                return;
+            }
+            await WriteDocument(ctx, _openApi.V2Document());
             return;
         }
         if (segments.Length >= 2 && segments[1] == "v3")
         {
-            if (segments.Length == 2) { await Responses.WriteNode(ctx, 200, _openApi.V3Index()); return; }
-            var doc = _openApi.V3GroupVersion(string.Join('/', segments.Skip(2))) ?? throw ApiException.NotFoundPath();
-            await Responses.WriteNode(ctx, 200, doc);
+            if (segments.Length == 2) { await WriteDocument(ctx, _openApi.V3IndexDocument()); return; }
+            await WriteDocument(ctx, _openApi.V3GroupVersionDocument(string.Join('/', segments.Skip(2))) ?? throw ApiException.NotFoundPath());
             return;
         }
         throw ApiException.NotFoundPath();
+    }
+
+    private static async Task WriteDocument(HttpContext ctx, OpenApiDocument doc)
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.Headers.ETag = $"\"{doc.Hash}\"";
+        await ctx.Response.WriteAsync(doc.Json, ctx.RequestAborted);
     }
 
     private async Task ResourceAsync(HttpContext ctx, RequestInfo info)
@@ -161,6 +173,11 @@ public sealed partial class ApiRequestHandler
         if (info.Name is { } n && Names.PathSegmentError(n) is { } nameError)
             throw ApiException.BadRequest($"invalid resource name \"{n}\": {nameError}");
 
+        if (type.Computed is { } computed)
+        {
+            await ComputedAsync(ctx, info, computed);
+            return;
+        }
         if (info.Subresource is not null)
         {
             await SubresourceAsync(ctx, info);
@@ -229,6 +246,35 @@ public sealed partial class ApiRequestHandler
             default:
                 throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
         }
+    }
+
+    /// <summary>Read-only resources computed on each read (metrics.k8s.io): get and list, filtered by label selector.</summary>
+    private async Task ComputedAsync(HttpContext ctx, RequestInfo info, IComputedResource computed)
+    {
+        if (ctx.Request.Method != "GET" || info.Subresource is not null || info.WatchPath || IsWatch(ctx))
+            throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+        var format = Format(ctx);
+        var rv = ContinueToken.Format(_ops.Store.CurrentResourceVersion);
+        if (info.Name is not null)
+        {
+            var item = computed.Get(info.Namespace, info.Name) ?? throw ResourceOperations.NotFound(info.Type, info.Name);
+            await Responses.WriteObject(ctx, 200, info.Type, item, format, Time);
+            return;
+        }
+        var labels = LabelSelector.Parse(ctx.Request.Query["labelSelector"].ToString());
+        var items = computed.List(info.Namespace).Where(o => labels.Matches(Meta.Labels(o))).ToList();
+        if (format == OutputFormat.Table)
+        {
+            await Responses.WriteNode(ctx, 200, Responses.Table(info.Type, items, Responses.ListMeta(rv, null, 0), Responses.IncludeObject(ctx), Time.GetUtcNow(), true));
+            return;
+        }
+        await Responses.WriteNode(ctx, 200, new JsonObject
+        {
+            ["kind"] = info.Type.ListKind,
+            ["apiVersion"] = info.Type.ApiVersion,
+            ["metadata"] = Responses.ListMeta(rv, null, 0),
+            ["items"] = new JsonArray([.. items.Select(i => (JsonNode?)i)]),
+        }, format);
     }
 
     private static void RequireVerb(ResourceType type, string verb)
@@ -312,9 +358,7 @@ public sealed partial class ApiRequestHandler
     {
         var labels = LabelSelector.Parse(labelText);
         var fields = FieldSelector.Parse(fieldText);
-        foreach (var f in fields.Fields)
-            if (!SelectableFields.IsSupported(info.Type.View is null ? info.Type : Registry.Find("", "v1", info.Type.Plural)!, f))
-                throw ApiException.BadRequest($"field label not supported: {f}");
+        SelectableFields.Validate(info.Type, fields);
         nameFastPath = info.Namespace is not null || !info.Type.Namespaced ? fields.RequiredValue("metadata.name") : null;
         if (labels.IsEmpty && fields.IsEmpty) return static _ => true;
         return o => labels.Matches(o.Labels) && fields.Matches(o.Fields);

@@ -24,6 +24,21 @@ public sealed class ClusterOptions
     /// <summary>How often an idle watch that asked for bookmarks gets one.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// True to run the scheduler, kubelets and controllers that make objects behave as in a real cluster; false for the
+    /// API server alone (objects are stored, nothing acts on them).
+    /// </summary>
+    public bool Simulate { get; set; } = true;
+
+    /// <summary>Cluster seconds per real second: every simulated delay runs this many times faster.</summary>
+    public double Speed { get; set; } = 1;
+
+    /// <summary>Nodes created at start (more can come from manifests).</summary>
+    public int Nodes { get; set; } = 3;
+
+    /// <summary>How often (cluster time) each kubelet renews its node Lease.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Kubernetes version the server reports.</summary>
     public string KubernetesVersion { get; set; } = "v1.33.0";
 }
