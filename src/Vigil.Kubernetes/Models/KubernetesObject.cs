@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Vigil.Kubernetes.Serialization;
 
 namespace Vigil.Kubernetes.Models;
 
@@ -23,9 +24,11 @@ public interface IKubernetesResource : IKubernetesObject
 public abstract class KubernetesObject : IKubernetesObject
 {
     [JsonPropertyOrder(-3)]
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ApiVersion { get; set; }
 
     [JsonPropertyOrder(-2)]
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Kind { get; set; }
 
     [JsonPropertyOrder(-1)]
@@ -58,8 +61,10 @@ public sealed class KubernetesList<T>
 /// </summary>
 public sealed class PartialObjectMetadata : IKubernetesObject
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ApiVersion { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Kind { get; set; }
 
     public ObjectMeta Metadata { get; set; } = new();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Vigil.Kubernetes.Serialization;
 
 namespace Vigil.Kubernetes.Models;
 
@@ -8,8 +9,10 @@ public sealed class ObjectMeta
 {
     public string? Name { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? GenerateName { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Namespace { get; set; }
 
     public string? Uid { get; set; }
@@ -24,8 +27,10 @@ public sealed class ObjectMeta
 
     public long? DeletionGracePeriodSeconds { get; set; }
 
+    [JsonConverter(typeof(StringMapJsonConverter))]
     public IDictionary<string, string>? Labels { get; set; }
 
+    [JsonConverter(typeof(StringMapJsonConverter))]
     public IDictionary<string, string>? Annotations { get; set; }
 
     public IList<OwnerReference>? OwnerReferences { get; set; }
@@ -43,20 +48,24 @@ public sealed class ObjectMeta
     /// <summary>The annotation value, or null.</summary>
     public string? Annotation(string key) => Annotations is not null && Annotations.TryGetValue(key, out var value) ? value : null;
 
-    public void SetLabel(string key, string value) => (Labels ??= new Dictionary<string, string>(StringComparer.Ordinal))[key] = value;
+    public void SetLabel(string key, string value) => (Labels ??= new StringMap())[key] = value;
 
-    public void SetAnnotation(string key, string value) => (Annotations ??= new Dictionary<string, string>(StringComparer.Ordinal))[key] = value;
+    public void SetAnnotation(string key, string value) => (Annotations ??= new StringMap())[key] = value;
 }
 
 /// <summary><c>metav1.OwnerReference</c>: links a dependent to its owner for garbage collection.</summary>
 public sealed class OwnerReference
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ApiVersion { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Kind { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Uid { get; set; }
 
     public bool? Controller { get; set; }

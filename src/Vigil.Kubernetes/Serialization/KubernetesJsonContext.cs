@@ -15,6 +15,8 @@ namespace Vigil.Kubernetes.Serialization;
 [JsonSerializable(typeof(KubernetesList<UnstructuredObject>))]
 [JsonSerializable(typeof(PartialObjectMetadata))]
 [JsonSerializable(typeof(KubernetesList<PartialObjectMetadata>))]
+[JsonSerializable(typeof(List<PartialObjectMetadata>))]
+[JsonSerializable(typeof(List<Pod>))]
 [JsonSerializable(typeof(Pod))]
 [JsonSerializable(typeof(KubernetesList<Pod>))]
 [JsonSerializable(typeof(Node))]
