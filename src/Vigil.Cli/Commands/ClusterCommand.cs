@@ -18,25 +18,16 @@ internal static class ClusterCommand
         };
         var load = new Option<string[]>("--load") { Description = "Manifest files or directories to apply at start (repeatable).", AllowMultipleArgumentsPerToken = true };
         var qps = new Option<double?>("--max-requests-per-second") { Description = "Request budget; beyond it the server answers 429 with Retry-After." };
-        var history = new Option<int>("--watch-history") { Description = "Changes kept per resource for watches; older versions answer 410 Expired.", DefaultValueFactory = _ => 10_000 };
         var nodes = new Option<int>("--nodes") { Description = "Nodes to create at start (more can come from manifests).", DefaultValueFactory = _ => 3 };
-        var speed = new Option<double>("--speed") { Description = "Cluster seconds per real second: every simulated delay runs this many times faster.", DefaultValueFactory = _ => 1 };
+        var speed = new Option<double>("--speed") { Description = "Cluster seconds per real second: simulated delays (back-offs, probes, deadlines) run this many times faster.", DefaultValueFactory = _ => 1 };
         var heartbeat = new Option<double>("--heartbeat-interval") { Description = "Seconds (cluster time) between each kubelet's Lease renewals.", DefaultValueFactory = _ => 10 };
+        var history = new Option<int>("--watch-history") { Description = "Changes kept per resource for watches; older versions answer 410 Expired.", DefaultValueFactory = _ => 10_000 };
         var command = new Command("cluster", "Run the simulated Kubernetes cluster: an API server on 127.0.0.1 that kubectl and any Kubernetes client can use.")
         {
-            port, kubeconfig, load, qps, history, nodes, speed, heartbeat,
+            port, kubeconfig, load, nodes, speed, heartbeat, qps, history,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var problem = result.GetValue(nodes) < 0 ? "--nodes must be 0 or more"
-                : !(result.GetValue(speed) > 0) || double.IsInfinity(result.GetValue(speed)) ? "--speed must be a positive number"
-                : !(result.GetValue(heartbeat) > 0) || double.IsInfinity(result.GetValue(heartbeat)) ? "--heartbeat-interval must be a positive number of seconds"
-                : null;
-            if (problem is not null)
-            {
-                await Console.Error.WriteLineAsync("error: " + problem);
-                return 1;
-            }
             var options = new ClusterOptions
             {
                 Port = result.GetValue(port),
@@ -44,8 +35,11 @@ internal static class ClusterCommand
                 HistoryPerResource = result.GetValue(history),
                 Nodes = result.GetValue(nodes),
                 Speed = result.GetValue(speed),
-                HeartbeatInterval = TimeSpan.FromSeconds(result.GetValue(heartbeat)),
+                HeartbeatInterval = TimeSpan.FromSeconds(result.GetValue(heartbeat) is var h && h > 0 && double.IsFinite(h) ? h : 10),
             };
+            if (options.Nodes < 0) return Fail("--nodes must be 0 or more");
+            if (!(options.Speed > 0)) return Fail("--speed must be a positive number");
+            if (!(result.GetValue(heartbeat) > 0) || !double.IsFinite(result.GetValue(heartbeat))) return Fail("--heartbeat-interval must be a positive number of seconds");
             await using var cluster = await SimulatedCluster.StartAsync(options, cancellationToken: cancellationToken);
             var path = Path.GetFullPath(result.GetValue(kubeconfig)!);
             cluster.WriteKubeconfig(path);
@@ -76,6 +70,12 @@ internal static class ClusterCommand
             return 0;
         });
         return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 2;
     }
 
     /// <summary>Files named directly, and the .yaml, .yml and .json files of named directories, in name order.</summary>
