@@ -224,6 +224,8 @@ internal sealed partial class Kubelet
                     {
                         if (!ShouldRestart(rt, c)) return null;
                         var finished = c.Current!.FinishedAt;
+                        // The exit shows (Error, OOMKilled, Completed) until the kubelet's next sync decides about the restart.
+                        if (now < finished + RestartDecision) return finished + RestartDecision;
                         if (c.RestartBackOff.InBackOffSince(finished, now))
                         {
                             if (c.RestartAt is null)

@@ -26,6 +26,9 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
     private static readonly TimeSpan DefaultOomAfter = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan DefaultLogInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a stopped container is reported stopped before the kubelet restarts it or backs off (its next sync).</summary>
+    private static readonly TimeSpan RestartDecision = TimeSpan.FromSeconds(1);
+
     private readonly SimulationContext _context;
     private readonly ResourceOperations _ops;
     private readonly ClusterState _state;

@@ -398,7 +398,7 @@ internal sealed class ClusterState : IDisposable
             }
             readyChanged = rec.Ready != ready;
             taintsChanged = !rec.Taints.SequenceEqual(taints);
-            schedulingChanged = isNew || added || taintsChanged || rec.Unschedulable != unschedulable || rec.AllocatablePods != pods
+            schedulingChanged = isNew || added || taintsChanged || readyChanged || rec.Unschedulable != unschedulable || rec.AllocatablePods != pods
                 || !SameResources(rec.Allocatable, allocatable) || !SameLabels(rec.Labels, labels);
             rec.Labels = labels;
             rec.Taints = taints;

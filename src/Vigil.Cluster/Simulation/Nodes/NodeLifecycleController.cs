@@ -181,10 +181,15 @@ internal sealed class NodeLifecycleController : IClusterListener, IAsyncDisposab
 
     // ---- unreachable nodes ----
 
-    /// <summary>Nodes whose Lease has not been renewed within the grace period: every condition becomes Unknown.</summary>
+    /// <summary>
+    /// Nodes whose Lease has not been renewed within the grace period: every condition becomes Unknown. A node whose simulated
+    /// kubelet still runs gets ten more real seconds first: at high speed the grace period is a fraction of a real second,
+    /// and a pause of this process (not a failure of the node) must not take the node down.
+    /// </summary>
     private void Monitor()
     {
         var now = _context.Clock.GetUtcNow();
+        var slack = TimeSpan.FromSeconds(10 * Math.Max(1, _context.Options.Speed));
         foreach (var node in _state.NodeArray)
         {
             if (node.Deleted || node.Ready is "Unknown") continue;
@@ -192,7 +197,7 @@ internal sealed class NodeLifecycleController : IClusterListener, IAsyncDisposab
             lock (_state.Gate) renewed = node.LeaseRenewed;
             DateTimeOffset since;
             lock (_gate) since = renewed ?? _firstSeen.GetValueOrDefault(node.Name, now);
-            if (now - since <= MonitorGracePeriod) continue;
+            if (now - since <= MonitorGracePeriod || (node.KubeletRunning && now - since <= MonitorGracePeriod + slack)) continue;
             _ops.Mutate(_state.Nodes, null, node.Name, n =>
             {
                 if (n["status"]?["conditions"] is not JsonArray conditions) return false;

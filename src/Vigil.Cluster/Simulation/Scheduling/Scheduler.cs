@@ -259,7 +259,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
             Reason("node(s) were unschedulable");
             return FilterResult.Unresolvable;
         }
-        if (Toleration.FirstUntolerated(node.Taints, spec.Tolerations) is { } taint)
+        if ((Toleration.FirstUntolerated(node.Taints, spec.Tolerations) ?? NotYetTainted(node, spec)) is { } taint)
         {
             Reason($"node(s) had untolerated taint {{{taint.Key}: {taint.Value}}}");
             return FilterResult.Unresolvable;
@@ -301,6 +301,17 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
                     fits = false;
                 }
         return fits ? FilterResult.Fits : FilterResult.Resolvable;
+    }
+
+    /// <summary>
+    /// A node that is not ready but not tainted yet (just registered, or the lifecycle controller has not caught up) is
+    /// treated as carrying the not-ready taint it is about to get, so that no pod slips onto it in between.
+    /// </summary>
+    private static Taint? NotYetTainted(NodeRecord node, PodSchedulingSpec spec)
+    {
+        if (node.Ready == "True" || node.Taints.Any(t => t.Key is Taint.NotReady or Taint.Unreachable)) return null;
+        var taint = new Taint(node.Ready == "Unknown" ? Taint.Unreachable : Taint.NotReady, "", Taint.NoSchedule);
+        return spec.Tolerations.Any(t => t.Tolerates(taint)) ? null : taint;
     }
 
     /// <summary>NodeResourcesFit's LeastAllocated score (requests without a value count as 100m and 200Mi, as in the scheduler).</summary>

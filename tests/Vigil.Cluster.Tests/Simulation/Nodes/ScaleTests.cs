@@ -42,11 +42,22 @@ public sealed class ScaleTests(ScaleClusterFixture fx, ITestOutputHelper output)
             status.ShouldBe(201, body?.ToJsonString());
         });
         var created = clock.Elapsed;
-        await Eventually.True(async () =>
+        var last = "";
+        try
         {
-            var (_, list) = await fx.Http.Get("/api/v1/namespaces/scale/pods?fieldSelector=status.phase%3DRunning");
-            return list!["items"]!.AsArray().Count == pods;
-        }, TimeSpan.FromSeconds(90), "all pods Running");
+            await Eventually.True(async () =>
+            {
+                var (_, list) = await fx.Http.Get("/api/v1/namespaces/scale/pods");
+                var items = list!["items"]!.AsArray();
+                var running = items.Count(p => p!["status"]?["phase"]?.GetValue<string>() == "Running");
+                last = $"{running} Running, {items.Count(p => p!["spec"]?["nodeName"] is null)} unbound, {items.Count(p => p!["spec"]?["nodeName"] is not null && p["status"]?["phase"]?.GetValue<string>() != "Running")} bound not running";
+                return running == pods;
+            }, TimeSpan.FromSeconds(90), "all pods Running");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "; " + last, e);
+        }
         output.WriteLine($"created {pods} pods in {created.TotalSeconds:F1} s; all Running after {clock.Elapsed.TotalSeconds:F1} s");
 
         var (_, all) = await fx.Http.Get("/api/v1/namespaces/scale/pods");
