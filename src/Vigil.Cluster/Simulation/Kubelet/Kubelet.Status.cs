@@ -20,6 +20,16 @@ internal sealed partial class Kubelet
     private static JsonObject BuildStatus(PodRuntime rt, JsonObject pod, NodeRecord node, DateTimeOffset now)
     {
         var old = pod["status"] as JsonObject;
+        if (rt.Rejected)
+        {
+            var rejected = new JsonObject { ["phase"] = "Failed" };
+            if (old?["conditions"] is { } kept) rejected["conditions"] = kept.DeepClone();
+            rejected["message"] = rt.Message;
+            rejected["reason"] = rt.Reason;
+            rejected["startTime"] = Meta.Time(rt.StartTime ?? now);
+            if (old?["qosClass"] is { } qos) rejected["qosClass"] = qos.DeepClone();
+            return rejected;
+        }
         var phase = ComputePhase(rt);
         var terminal = rt.TerminalPhase is not null;
 

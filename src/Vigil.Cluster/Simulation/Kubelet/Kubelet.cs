@@ -133,7 +133,11 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
         var now = _context.Clock.GetUtcNow();
         lock (rt.Gate)
         {
-            if (!rt.Initialized) Initialize(rt, pod, node);
+            if (!rt.Initialized)
+            {
+                Initialize(rt, pod, node);
+                if (!Meta.IsDeleting(pod) && Meta.Str(pod["status"], "phase") is not ("Succeeded" or "Failed")) Admit(rt, node, now);
+            }
             else Refresh(rt, pod);
             next = Advance(rt, pod, node, now);
         }
@@ -193,6 +197,37 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
         }
         // If the pod already ran elsewhere (a kubelet restart), its status is not replayed: the containers start over.
         Refresh(rt, pod);
+    }
+
+    /// <summary>
+    /// The kubelet's admission of a pod bound to its node: a pod that was placed by hand (spec.nodeName) on a node without
+    /// room is rejected, as the kubelet's resource check does ("OutOfcpu", "OutOfmemory", "OutOfpods").
+    /// </summary>
+    private void Admit(PodRuntime rt, NodeRecord node, DateTimeOffset now)
+    {
+        var pod = _state.Pod(rt.Key);
+        if (pod is null || pod.Uid != rt.Uid) return;
+        string? resource = null;
+        long requested = 0, used = 0, capacity = 0;
+        lock (_state.Gate)
+        {
+            var others = node.PodCount - (pod.CountedOn == node.Name ? 1 : 0);
+            var cpuUsed = node.Requested.CpuMillis - (pod.CountedOn == node.Name ? pod.Requests.CpuMillis : 0);
+            var memoryUsed = node.Requested.MemoryBytes - (pod.CountedOn == node.Name ? pod.Requests.MemoryBytes : 0);
+            if (node.AllocatablePods > 0 && others + 1 > node.AllocatablePods)
+                (resource, requested, used, capacity) = ("pods", 1, others, node.AllocatablePods);
+            else if (pod.Requests.CpuMillis > 0 && pod.Requests.CpuMillis > node.Allocatable.CpuMillis - cpuUsed)
+                (resource, requested, used, capacity) = ("cpu", pod.Requests.CpuMillis, cpuUsed, node.Allocatable.CpuMillis);
+            else if (pod.Requests.MemoryBytes > 0 && pod.Requests.MemoryBytes > node.Allocatable.MemoryBytes - memoryUsed)
+                (resource, requested, used, capacity) = ("memory", pod.Requests.MemoryBytes, memoryUsed, node.Allocatable.MemoryBytes);
+        }
+        if (resource is null) return;
+        var reason = "OutOf" + resource;
+        var message = $"Pod was rejected: Node didn't have enough resource: {resource}, requested: {Format(requested)}, used: {Format(used)}, capacity: {Format(capacity)}";
+        Event(rt, null, "Warning", reason, message);
+        rt.Rejected = true;
+        rt.StartTime = now;
+        Finish(rt, "Failed", reason, message);
     }
 
     /// <summary>Follows what may change on a live pod: images (the container restarts) and behaviour annotations.</summary>

@@ -446,4 +446,50 @@ public sealed class PodLifecycleTests(NodeClusterFixture fx) : IClassFixture<Nod
         previous.ExitCode.ShouldNotBe(0);
         previous.Stderr.ShouldContain("previous terminated container \"app\" in pod \"chatty\" not found");
     }
+
+    [Fact]
+    public async Task A_slow_starting_container_runs_before_it_is_started_and_ready()
+    {
+        await fx.Apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: slow-start
+              annotations: {sim.vigil.io/start-seconds: "40"}
+            spec:
+              containers: [{name: app, image: nginx:1.25}]
+            """);
+        var pod = await fx.WaitPod("default", "slow-start", p => p.Phase() == "Running", "Running");
+        pod.Container("app")!["started"]!.GetValue<bool>().ShouldBeFalse();
+        pod.Container("app")!["ready"]!.GetValue<bool>().ShouldBeFalse();
+        pod.ConditionStatus("Ready").ShouldBe("False");
+        pod = await fx.WaitPod("default", "slow-start", p => p.IsReady(), "Ready after its start-up time");
+        pod.Container("app")!["started"]!.GetValue<bool>().ShouldBeTrue();
+        var started = DateTimeOffset.Parse(pod.Container("app")!["state"]!["running"]!["startedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var ready = DateTimeOffset.Parse(pod.Condition("Ready")!["lastTransitionTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        (ready - started).TotalSeconds.ShouldBe(40, 2);
+    }
+
+    [Fact]
+    public async Task A_pod_placed_by_hand_on_a_node_without_room_is_rejected_by_the_kubelet()
+    {
+        await fx.Apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hand-placed}
+            spec:
+              nodeName: node-2
+              containers:
+              - name: app
+                image: nginx:1.25
+                resources:
+                  requests: {cpu: "6"}
+            """);
+        var pod = await fx.WaitPod("default", "hand-placed", p => p.Phase() == "Failed", "Failed");
+        pod["status"]!["reason"]!.GetValue<string>().ShouldBe("OutOfcpu");
+        pod["status"]!["message"]!.GetValue<string>().ShouldMatch(@"^Pod was rejected: Node didn't have enough resource: cpu, requested: 6000, used: \d+, capacity: 4000$");
+        var rejected = await fx.WaitEvent("default", "hand-placed", "OutOfcpu");
+        rejected["type"]!.GetValue<string>().ShouldBe("Warning");
+        (await fx.Kubectl.Run("get", "pod", "hand-placed")).Stdout.ShouldContain("OutOfcpu");
+    }
 }
