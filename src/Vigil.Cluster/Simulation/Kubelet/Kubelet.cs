@@ -139,9 +139,16 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
                 if (!Meta.IsDeleting(pod) && Meta.Str(pod["status"], "phase") is not ("Succeeded" or "Failed")) Admit(rt, node, now);
             }
             else Refresh(rt, pod);
+            // A terminal phase is final, whoever wrote it: nothing runs any more.
+            if (rt.TerminalPhase is null && Meta.Str(pod["status"], "phase") is "Succeeded" or "Failed")
+            {
+                foreach (var c in rt.All.Where(c => c.Phase == ContainerPhase.Running)) Exit(c, now, 137, "Error");
+                Finish(rt, Meta.Str(pod["status"], "phase")!, Meta.Str(pod["status"], "reason"), Meta.Str(pod["status"], "message"));
+                rt.Adopted = true;
+            }
             next = Advance(rt, pod, node, now);
         }
-        WriteStatus(rt, pod, node, now);
+        if (!rt.Adopted) WriteStatus(rt, pod, node, now);
         if (next is { } at) _later.Schedule(key, at > now ? at : now);
         return null;
     }

@@ -193,6 +193,9 @@ internal sealed class PodRuntime(string key, string ns, string name, string uid,
     /// <summary>The pod finished (Succeeded or Failed); nothing runs any more.</summary>
     public string? TerminalPhase { get; set; }
 
+    /// <summary>Found finished (someone else wrote its terminal status): its status is left as it is.</summary>
+    public bool Adopted { get; set; }
+
     /// <summary>Refused by the kubelet's admission: it never ran, and its status says only why.</summary>
     public bool Rejected { get; set; }
     public string? Reason { get; set; }
