@@ -91,10 +91,18 @@ internal sealed partial class Kubelet
     private DateTimeOffset? MountVolumes(PodRuntime rt, JsonObject pod, DateTimeOffset now)
     {
         var failures = new List<(string Volume, string Message)>();
+        var unbound = new List<string>();
         if (pod["spec"]?["volumes"] is JsonArray volumes)
             foreach (var v in volumes.OfType<JsonObject>())
             {
                 var volume = Meta.Str(v, "name") ?? "";
+                if (v["persistentVolumeClaim"] is JsonObject claimRef && Meta.Str(claimRef, "claimName") is { } claim)
+                {
+                    // The volume manager waits for the claim to be bound (a WaitForFirstConsumer claim binds after scheduling).
+                    var pvc = _ops.TryGetStored(_claims, rt.Namespace, claim);
+                    if (pvc is null || pvc.ToNode()["status"]?["phase"]?.GetValue<string>() != "Bound") unbound.Add(volume);
+                    continue;
+                }
                 if (v["configMap"] is JsonObject cm && !Optional(cm) && Meta.Str(cm, "name") is { } cmName && !Exists(_configMaps, rt.Namespace, cmName))
                     failures.Add((volume, $"configmap \"{cmName}\" not found"));
                 else if (v["secret"] is JsonObject s && !Optional(s) && Meta.Str(s, "secretName") is { } secretName && !Exists(_secrets, rt.Namespace, secretName))
@@ -114,7 +122,7 @@ internal sealed partial class Kubelet
                         }
                     }
             }
-        if (failures.Count == 0)
+        if (failures.Count == 0 && unbound.Count == 0)
         {
             rt.MountWaitingSince = null;
             rt.NextMountAttempt = null;
@@ -123,7 +131,7 @@ internal sealed partial class Kubelet
         }
         WaitOnConfig(rt, true);
         rt.MountWaitingSince ??= now;
-        if (rt.NextMountAttempt is null || rt.NextMountAttempt <= now)
+        if (failures.Count > 0 && (rt.NextMountAttempt is null || rt.NextMountAttempt <= now))
         {
             foreach (var (volume, message) in failures)
                 Event(rt, null, "Warning", "FailedMount", $"MountVolume.SetUp failed for volume \"{volume}\" : {message}");
@@ -133,12 +141,13 @@ internal sealed partial class Kubelet
         rt.NextMountTimeoutReport ??= rt.MountWaitingSince + MountTimeout;
         if (rt.NextMountTimeoutReport <= now)
         {
-            var names = string.Join(' ', failures.Select(f => f.Volume).Distinct());
+            var names = string.Join(' ', failures.Select(f => f.Volume).Concat(unbound).Distinct());
+            var unprocessed = string.Join(' ', unbound);
             Event(rt, null, "Warning", "FailedMount",
-                $"Unable to attach or mount volumes: unmounted volumes=[{names}], unattached volumes=[], failed to process volumes=[]: timed out waiting for the condition");
+                $"Unable to attach or mount volumes: unmounted volumes=[{names}], unattached volumes=[], failed to process volumes=[{unprocessed}]: timed out waiting for the condition");
             rt.NextMountTimeoutReport = now + MountTimeout;
         }
-        return Min(rt.NextMountAttempt, rt.NextMountTimeoutReport);
+        return failures.Count > 0 ? Min(rt.NextMountAttempt, rt.NextMountTimeoutReport) : rt.NextMountTimeoutReport;
     }
 
     private static bool Optional(JsonObject source) => source["optional"] is JsonValue o && o.TryGetValue<bool>(out var b) && b;

@@ -37,6 +37,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
     private readonly EventQueue _events;
     private readonly ResourceType _configMaps;
     private readonly ResourceType _secrets;
+    private readonly ResourceType _claims;
     private readonly WorkQueue<string> _queue;
     private readonly DelayQueue<string> _later;
     private readonly ConcurrentDictionary<string, PodRuntime> _pods = new(StringComparer.Ordinal);
@@ -54,6 +55,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
         _kernel = context.Recorder("kernel-monitor");
         _configMaps = _ops.Registry.Find("", "v1", "configmaps")!;
         _secrets = _ops.Registry.Find("", "v1", "secrets")!;
+        _claims = _ops.Registry.Find("", "v1", "persistentvolumeclaims")!;
         _queue = new WorkQueue<string>(Sync, context.Clock, Math.Max(2, Environment.ProcessorCount));
         _later = new DelayQueue<string>(context.Clock, _queue.Enqueue, StringComparer.Ordinal);
     }
@@ -101,7 +103,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
 
     public void ReferencedObjectChanged(string kind, string ns, string name)
     {
-        if (kind is not ("ConfigMap" or "Secret") || !_waitingOnConfig.TryGetValue(ns, out var waiting)) return;
+        if (kind is not ("ConfigMap" or "Secret" or "PersistentVolumeClaim") || !_waitingOnConfig.TryGetValue(ns, out var waiting)) return;
         foreach (var key in waiting.Keys) _queue.Enqueue(key);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Vigil.Cluster.Tests.Support;
 
 namespace Vigil.Cluster.Tests.Simulation.Nodes;
 
@@ -174,5 +175,65 @@ public sealed class SchedulerTests(NodeClusterFixture fx) : IClassFixture<NodeCl
             """{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}""",
             """{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}""",
         ]);
+    }
+
+    [Fact]
+    public async Task Claims_hold_pods_until_they_can_be_bound()
+    {
+        await fx.Apply("""
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata: {name: late-binding}
+            provisioner: example.com/none
+            volumeBindingMode: WaitForFirstConsumer
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: immediate}
+            spec:
+              storageClassName: nowhere
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: late}
+            spec:
+              storageClassName: late-binding
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: no-claim}
+            spec:
+              containers: [{name: app, image: nginx:1.25}]
+              volumes: [{name: data, persistentVolumeClaim: {claimName: missing}}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: unbound-claim}
+            spec:
+              containers: [{name: app, image: nginx:1.25}]
+              volumes: [{name: data, persistentVolumeClaim: {claimName: immediate}}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: late-claim}
+            spec:
+              containers: [{name: app, image: nginx:1.25}]
+              volumes: [{name: data, persistentVolumeClaim: {claimName: late}}]
+            """, "sched-claims");
+        (await Unschedulable("sched-claims", "no-claim")).Condition("PodScheduled")!["message"]!.GetValue<string>()
+            .ShouldBe("0/3 nodes are available: persistentvolumeclaim \"missing\" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+        (await Unschedulable("sched-claims", "unbound-claim")).Condition("PodScheduled")!["message"]!.GetValue<string>()
+            .ShouldBe("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
+        // A claim that waits for its first consumer lets the pod be scheduled; the kubelet then waits for it to be bound.
+        var late = await fx.WaitPod("sched-claims", "late-claim", p => p.NodeName() is not null, "bound to a node");
+        late.WaitingReason("app").ShouldBe("ContainerCreating");
+        var pvc = (await fx.Get("/api/v1/namespaces/sched-claims/persistentvolumeclaims/late"))!;
+        pvc["status"] = new JsonObject { ["phase"] = "Bound" };
+        (await fx.Http.Put("/api/v1/namespaces/sched-claims/persistentvolumeclaims/late/status", pvc)).Status.ShouldBe(200);
+        await fx.WaitPod("sched-claims", "late-claim", p => p.Phase() == "Running", "Running once the claim is bound");
     }
 }
