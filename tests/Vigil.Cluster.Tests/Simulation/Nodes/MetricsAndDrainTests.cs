@@ -76,6 +76,13 @@ public sealed class MetricsAndDrainTests(NodeClusterFixture fx) : IClassFixture<
             ---
             apiVersion: v1
             kind: Pod
+            metadata: {name: guarded-elsewhere, labels: {app: guarded}}
+            spec:
+              nodeSelector: {kubernetes.io/hostname: node-1}
+              containers: [{name: app, image: nginx:1.25}]
+            ---
+            apiVersion: v1
+            kind: Pod
             metadata: {name: free, labels: {app: free}}
             spec:
               nodeSelector: {pool: drain}
@@ -86,14 +93,16 @@ public sealed class MetricsAndDrainTests(NodeClusterFixture fx) : IClassFixture<
             kind: PodDisruptionBudget
             metadata: {name: guarded}
             spec:
-              minAvailable: 1
+              minAvailable: 2
               selector:
                 matchLabels: {app: guarded}
             """, "drain");
         await fx.WaitPod("drain", "guarded", p => p.IsReady(), "Ready");
+        await fx.WaitPod("drain", "guarded-elsewhere", p => p.IsReady(), "Ready");
         await fx.WaitPod("drain", "free", p => p.IsReady(), "Ready");
-        // No disruption controller runs in this branch: the budget's status is set as it would compute it (1 healthy, 1 needed).
-        await SetBudget(allowed: 0);
+        // Two healthy pods, two needed: no disruption allowed.
+        await Budget(allowed: 0, healthy: 2, desired: 2);
+
         // An eviction the budget forbids is refused with 429 (kubectl drain would keep retrying it).
         var (code, refusal) = await fx.Http.Post("/api/v1/namespaces/drain/pods/guarded/eviction", new JsonObject
         {
@@ -105,33 +114,50 @@ public sealed class MetricsAndDrainTests(NodeClusterFixture fx) : IClassFixture<
         refusal!["message"]!.GetValue<string>().ShouldBe("Cannot evict pod as it would violate the pod's disruption budget.");
         (await fx.Pod("drain", "guarded")).ShouldNotBeNull();
 
-        await SetBudget(allowed: 1);
+        (await fx.Kubectl.Run("patch", "pdb", "guarded", "-n", "drain", "--type=merge", "-p", """{"spec":{"minAvailable":1}}""")).Succeeded();
+        await Budget(allowed: 1, healthy: 2, desired: 1);
         var drained = await fx.Kubectl.Run("drain", "drained-node", "--force", "--timeout=30s");
         drained.Succeeded().Stdout.ShouldContain("node/drained-node drained");
         drained.Stdout.ShouldContain("pod/guarded evicted");
         drained.Stdout.ShouldContain("pod/free evicted");
         (await fx.Pod("drain", "guarded")).ShouldBeNull();
         (await fx.Pod("drain", "free")).ShouldBeNull();
-        var budget = (await fx.Get("/apis/policy/v1/namespaces/drain/poddisruptionbudgets/guarded"))!;
-        budget["status"]!["disruptionsAllowed"]!.GetValue<int>().ShouldBe(0);
-        budget["status"]!["disruptedPods"]!["guarded"].ShouldNotBeNull();
+        (await fx.Pod("drain", "guarded-elsewhere")).ShouldNotBeNull();
         var node = (await fx.Node("drained-node"))!;
         node["spec"]!["unschedulable"]!.GetValue<bool>().ShouldBeTrue();
         (await fx.Kubectl.Run("get", "node", "drained-node")).Stdout.ShouldContain("SchedulingDisabled");
     }
 
-    private async Task SetBudget(int allowed)
+    /// <summary>
+    /// Waits for the disruption controller to report the budget; where no disruption controller runs (this branch alone),
+    /// sets the status it would compute.
+    /// </summary>
+    private async Task Budget(int allowed, int healthy, int desired)
     {
-        var pdb = (await fx.Get("/apis/policy/v1/namespaces/drain/poddisruptionbudgets/guarded"))!;
-        pdb["status"] = new JsonObject
+        const string path = "/apis/policy/v1/namespaces/drain/poddisruptionbudgets/guarded";
+        try
         {
-            ["observedGeneration"] = pdb["metadata"]!["generation"]!.GetValue<long>(),
+            await Eventually.True(async () =>
+            {
+                var pdb = (await fx.Get(path))!;
+                return pdb["status"]?["observedGeneration"]?.GetValue<long>() == pdb["metadata"]!["generation"]!.GetValue<long>()
+                    && pdb["status"]?["disruptionsAllowed"]?.GetValue<int>() == allowed;
+            }, TimeSpan.FromSeconds(3), "budget status");
+            return;
+        }
+        catch (TimeoutException)
+        {
+        }
+        var budget = (await fx.Get(path))!;
+        budget["status"] = new JsonObject
+        {
+            ["observedGeneration"] = budget["metadata"]!["generation"]!.GetValue<long>(),
             ["disruptionsAllowed"] = allowed,
-            ["currentHealthy"] = 1,
-            ["desiredHealthy"] = 1,
-            ["expectedPods"] = 1,
+            ["currentHealthy"] = healthy,
+            ["desiredHealthy"] = desired,
+            ["expectedPods"] = 2,
         };
-        var (status, body) = await fx.Http.Put("/apis/policy/v1/namespaces/drain/poddisruptionbudgets/guarded/status", pdb);
+        var (status, body) = await fx.Http.Put(path + "/status", budget);
         status.ShouldBe(200, body?.ToJsonString());
     }
 }
