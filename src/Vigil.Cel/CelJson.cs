@@ -220,8 +220,8 @@ internal static class CelFormat
     public static string Duration(CelValue v)
     {
         var sb = new StringBuilder();
-        var seconds = v.Seconds;
-        var nanos = v.Nanos;
+        var seconds = v.DurationSeconds;
+        var nanos = v.DurationNanos;
         if (seconds < 0 || nanos < 0)
         {
             sb.Append('-');

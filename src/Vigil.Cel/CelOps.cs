@@ -112,27 +112,15 @@ internal static class CelOps
 
     private static int Negate(int c) => c == int.MinValue ? c : -c;
 
-    private static int CompareIntDouble(long i, double d)
-    {
-        if (double.IsNaN(d)) return int.MinValue;
-        if (d < -9.2233720368547758E18) return 1;
-        if (d >= 9.2233720368547758E18) return -1;
-        var t = Math.Truncate(d);
-        var ti = (long)t;
-        if (i != ti) return i < ti ? -1 : 1;
-        var frac = d - t;
-        return frac > 0 ? -1 : frac < 0 ? 1 : 0;
-    }
+    // As cel-go does, an int or uint is compared with a double by converting it to double.
+    private static int CompareIntDouble(long i, double d) => CompareDoubles(i, d);
 
-    private static int CompareUintDouble(ulong u, double d)
+    private static int CompareUintDouble(ulong u, double d) => CompareDoubles(u, d);
+
+    private static int CompareDoubles(double x, double y)
     {
-        if (double.IsNaN(d)) return int.MinValue;
-        if (d < 0) return 1;
-        if (d >= 1.8446744073709552E19) return -1;
-        var t = Math.Truncate(d);
-        var tu = (ulong)t;
-        if (u != tu) return u < tu ? -1 : 1;
-        return d - t > 0 ? -1 : 0;
+        if (double.IsNaN(x) || double.IsNaN(y)) return int.MinValue;
+        return x < y ? -1 : x > y ? 1 : 0;
     }
 
     /// <summary>Ordering for &lt;, &lt;=, &gt;, &gt;=: null when the kinds cannot be ordered (no such overload);

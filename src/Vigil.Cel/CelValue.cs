@@ -69,7 +69,6 @@ public readonly struct CelValue : IEquatable<CelValue>
 
     internal const long MinTimestampSeconds = -62135596800; // 0001-01-01T00:00:00Z
     internal const long MaxTimestampSeconds = 253402300799; // 9999-12-31T23:59:59Z
-    internal const long MaxDurationSeconds = 315576000000; // 10,000 years
 
     /// <summary>A bool.</summary>
     public static CelValue Bool(bool value) => value ? True : False;
@@ -118,31 +117,17 @@ public readonly struct CelValue : IEquatable<CelValue>
         return Timestamp(seconds, (int)(rest * 100));
     }
 
-    /// <summary>A duration from seconds and nanoseconds; an error value when out of range (±10,000 years).</summary>
-    public static CelValue Duration(long seconds, int nanos)
-    {
-        // Durations keep seconds and nanos with the same sign, as google.protobuf.Duration does.
-        seconds += nanos / 1_000_000_000;
-        nanos %= 1_000_000_000;
-        if (seconds > 0 && nanos < 0) { seconds--; nanos += 1_000_000_000; }
-        else if (seconds < 0 && nanos > 0) { seconds++; nanos -= 1_000_000_000; }
-        if (seconds < -MaxDurationSeconds || seconds > MaxDurationSeconds) return Error("duration out of range");
-        return new(CelValueKind.Duration, seconds, null, nanos);
-    }
+    /// <summary>A duration from seconds and nanoseconds; an error value when out of range (as in cel-go, a duration is
+    /// a 64-bit count of nanoseconds: about ±292 years).</summary>
+    public static CelValue Duration(long seconds, int nanos) => DurationFromNanos((Int128)seconds * 1_000_000_000 + nanos);
 
     /// <summary>A duration.</summary>
-    public static CelValue Duration(TimeSpan value)
-    {
-        var seconds = Math.DivRem(value.Ticks, TimeSpan.TicksPerSecond, out var rest);
-        return Duration(seconds, (int)(rest * 100));
-    }
+    public static CelValue Duration(TimeSpan value) => DurationFromNanos((Int128)value.Ticks * 100);
 
     internal static CelValue DurationFromNanos(Int128 nanos)
     {
-        var seconds = (Int128)(nanos / 1_000_000_000);
-        var rest = (int)(nanos % 1_000_000_000);
-        if (seconds < -MaxDurationSeconds || seconds > MaxDurationSeconds) return Error("duration out of range");
-        return Duration((long)seconds, rest);
+        if (nanos < long.MinValue || nanos > long.MaxValue) return Error("duration out of range");
+        return new(CelValueKind.Duration, (long)nanos, null);
     }
 
     private static void Normalize(ref long seconds, ref int nanos)
@@ -188,16 +173,16 @@ public readonly struct CelValue : IEquatable<CelValue>
         ? DateTimeOffset.UnixEpoch.AddTicks(Bits * TimeSpan.TicksPerSecond + Extra / 100)
         : throw WrongKind(CelValueKind.Timestamp);
 
-    /// <summary>The duration (to 100 ns precision; throws past TimeSpan's range).</summary>
-    public TimeSpan AsDuration() => _kind == CelValueKind.Duration
-        ? TimeSpan.FromTicks(checked(Bits * TimeSpan.TicksPerSecond + Extra / 100))
-        : throw WrongKind(CelValueKind.Duration);
+    /// <summary>The duration (to 100 ns precision).</summary>
+    public TimeSpan AsDuration() => _kind == CelValueKind.Duration ? TimeSpan.FromTicks(Bits / 100) : throw WrongKind(CelValueKind.Duration);
 
     internal double DoubleValue => BitConverter.Int64BitsToDouble(Bits);
     internal ulong UintValue => unchecked((ulong)Bits);
     internal long Seconds => Bits;
     internal int Nanos => Extra;
-    internal Int128 TotalNanos => (Int128)Bits * 1_000_000_000 + Extra;
+    internal Int128 TotalNanos => _kind == CelValueKind.Duration ? Bits : (Int128)Bits * 1_000_000_000 + Extra;
+    internal long DurationSeconds => Bits / 1_000_000_000;
+    internal int DurationNanos => (int)(Bits % 1_000_000_000);
 
     private InvalidOperationException WrongKind(CelValueKind wanted) =>
         new($"CEL value is {_kind}, not {wanted}" + (_kind == CelValueKind.Error ? ": " + ((CelError)Ref!).Message : ""));

@@ -166,7 +166,7 @@ internal static class Arithmetic
             case CelValueKind.Duration when b.Kind == CelValueKind.Timestamp:
             {
                 var (ts, d) = a.Kind == CelValueKind.Timestamp ? (a, b) : (b, a);
-                return CelValue.Timestamp(ts.Seconds + d.Seconds, ts.Nanos + d.Nanos);
+                return CelValue.Timestamp(ts.Seconds + d.DurationSeconds, ts.Nanos + d.DurationNanos);
             }
             case CelValueKind.Duration when b.Kind == CelValueKind.Duration:
                 return CelValue.DurationFromNanos(a.TotalNanos + b.TotalNanos);
@@ -189,7 +189,7 @@ internal static class Arithmetic
             case CelValueKind.Timestamp when b.Kind == CelValueKind.Timestamp:
                 return CelValue.DurationFromNanos(a.TotalNanos - b.TotalNanos);
             case CelValueKind.Timestamp when b.Kind == CelValueKind.Duration:
-                return CelValue.Timestamp(a.Seconds - b.Seconds, a.Nanos - b.Nanos);
+                return CelValue.Timestamp(a.Seconds - b.DurationSeconds, a.Nanos - b.DurationNanos);
             case CelValueKind.Duration when b.Kind == CelValueKind.Duration:
                 return CelValue.DurationFromNanos(a.TotalNanos - b.TotalNanos);
         }

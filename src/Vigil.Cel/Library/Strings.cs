@@ -283,8 +283,12 @@ internal static class Strings
                 case '\\': sb.Append("\\\\"); break;
                 case '"': sb.Append("\\\""); break;
                 default:
-                    if (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])))
-                        sb.Append('\uFFFD');
+                    if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                    {
+                        sb.Append(c).Append(s[i + 1]);
+                        i++;
+                    }
+                    else if (char.IsSurrogate(c)) sb.Append('\uFFFD');
                     else sb.Append(c);
                     break;
             }

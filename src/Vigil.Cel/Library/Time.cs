@@ -119,7 +119,7 @@ internal static class Time
                 for (var i = 0; i < frac.Length; i++) scale *= 10;
                 total += f * unit / scale;
             }
-            if (total > (Int128)CelValue.MaxDurationSeconds * 1_000_000_000 * 2) return CelValue.Error($"duration out of range: '{s}'");
+            if (total > (Int128)long.MaxValue * 2) return CelValue.Error($"duration out of range: '{s}'");
         }
         var result = CelValue.DurationFromNanos(negative ? -total : total);
         return result.IsError ? CelValue.Error($"duration out of range: '{s}'") : result;

@@ -75,7 +75,7 @@ internal sealed class Lexer(string source)
                 "false" => new Token(Tok.False, start, word.Length, word),
                 "null" => new Token(Tok.Null, start, word.Length, word),
                 "in" => new Token(Tok.In, start, word.Length, word),
-                _ when Reserved.Contains(word) => Error(start, $"reserved identifier '{word}'"),
+                _ when Reserved.Contains(word) => new Token(Tok.Ident, start, word.Length, word, Reserved),
                 _ => new Token(Tok.Ident, start, word.Length, word),
             };
         }

@@ -361,6 +361,7 @@ internal sealed class Parser
             {
                 Advance();
                 var name = Expect(Tok.Ident, "an identifier after a leading '.'");
+                if (name.Value is not null) Fail(name, $"Syntax error: reserved identifier '{name.Text}'");
                 if (_tok.Kind == Tok.LParen)
                 {
                     var open = Advance();
@@ -370,6 +371,7 @@ internal sealed class Parser
             }
             case Tok.Ident:
             {
+                if (t.Value is not null) throw Fail(t, $"Syntax error: reserved identifier '{t.Text}'");
                 Advance();
                 if (_tok.Kind == Tok.LParen)
                 {
