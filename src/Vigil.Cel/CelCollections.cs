@@ -42,9 +42,45 @@ public sealed class CelList : IReadOnlyList<CelValue>
 public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue>>
 {
     internal static readonly CelMap Empty = new(new Dictionary<CelValue, CelValue>(KeyComparer.Instance));
+    private const int SmallSize = 8;
     private readonly Dictionary<CelValue, CelValue> _entries;
 
-    private CelMap(Dictionary<CelValue, CelValue> entries) => _entries = entries;
+    // Small maps with only string keys (most maps of a Kubernetes object) are also kept as arrays: a linear scan
+    // beats hashing the key.
+    private readonly string[]? _smallKeys;
+    private readonly CelValue[]? _smallValues;
+
+    private CelMap(Dictionary<CelValue, CelValue> entries)
+    {
+        _entries = entries;
+        if (entries.Count is > 0 and <= SmallSize && entries.Keys.All(k => k.Kind == CelValueKind.String))
+        {
+            _smallKeys = new string[entries.Count];
+            _smallValues = new CelValue[entries.Count];
+            var i = 0;
+            foreach (var (k, v) in entries)
+            {
+                _smallKeys[i] = (string)k.Ref!;
+                _smallValues[i++] = v;
+            }
+        }
+    }
+
+    private bool TryGetSmall(string key, out CelValue value)
+    {
+        var keys = _smallKeys!;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var k = keys[i];
+            if (ReferenceEquals(k, key) || (k.Length == key.Length && k.AsSpan().SequenceEqual(key)))
+            {
+                value = _smallValues![i];
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
 
     /// <summary>The number of entries.</summary>
     public int Count => _entries.Count;
@@ -55,7 +91,11 @@ public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue
     /// <summary>Looks up a key with CEL's key equality.</summary>
     public bool TryGetValue(CelValue key, out CelValue value)
     {
-        if (key.Kind == CelValueKind.Double)
+        if (key.Kind == CelValueKind.String)
+        {
+            if (_smallKeys is not null) return TryGetSmall((string)key.Ref!, out value);
+        }
+        else if (key.Kind == CelValueKind.Double)
         {
             // A double key finds an int or uint key of the same value.
             var d = key.DoubleValue;
@@ -72,7 +112,7 @@ public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue
     }
 
     /// <summary>Looks up a string key.</summary>
-    public bool TryGetValue(string key, out CelValue value) => _entries.TryGetValue(CelValue.String(key), out value);
+    public bool TryGetValue(string key, out CelValue value) => TryGetValue(CelValue.String(key), out value);
 
     /// <inheritdoc/>
     public IEnumerator<KeyValuePair<CelValue, CelValue>> GetEnumerator() => _entries.GetEnumerator();

@@ -471,6 +471,12 @@ internal sealed class ExistsNode(int offset, Node range, int slot1, int slot2, N
             }
             return pending ?? CelValue.Bool(all);
         }
+        return EvalMap(f, r);
+    }
+
+    // Kept apart so the closure is only allocated for maps, not on every evaluation.
+    private CelValue EvalMap(Frame f, CelValue r)
+    {
         CelValue? pendingMap = null;
         var stop = Iterate(f, r, frame =>
         {
