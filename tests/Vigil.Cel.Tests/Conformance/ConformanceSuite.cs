@@ -19,7 +19,11 @@ public enum Outcome
     Skip,
 }
 
-public sealed record CaseResult(ConformanceCase Case, Outcome Outcome, string Detail);
+public sealed record CaseResult(ConformanceCase Case, Outcome Outcome, string Detail)
+{
+    /// <summary>The type Vigil's checker inferred, when the case was checked.</summary>
+    public string? InferredType { get; init; }
+}
 
 /// <summary>Loads the vendored conformance data and runs cases against Vigil.Cel.</summary>
 public static class ConformanceSuite
@@ -101,7 +105,13 @@ public static class ConformanceSuite
         {
             return new CaseResult(c, Outcome.Fail, "compile error: " + e.Message);
         }
-        var run = program.Run(bindings);
+        var inferred = env.TypeChecking ? program.ResultType.ToString() : null;
+        return Judge(c, program.Run(bindings)) with { InferredType = inferred };
+    }
+
+    private static CaseResult Judge(ConformanceCase c, CelEvaluation run)
+    {
+        var t = c.Test;
         var expected = t["value"] ?? t["typedResult"]?["result"];
         if (t["evalError"] is not null)
         {
@@ -116,6 +126,12 @@ public static class ConformanceSuite
             ? new CaseResult(c, Outcome.Pass, "")
             : new CaseResult(c, Outcome.Fail, $"expected {want}, got {run.Value}");
     }
+
+    /// <summary>cel-go's rendering of a checked type, in Vigil's notation.</summary>
+    public static string NormalizeType(string t) => t
+        .Replace("google.protobuf.Timestamp", "timestamp", StringComparison.Ordinal)
+        .Replace("google.protobuf.Duration", "duration", StringComparison.Ordinal)
+        .Replace("null_type", "null", StringComparison.Ordinal);
 
     private static string Describe(JsonNode n)
     {

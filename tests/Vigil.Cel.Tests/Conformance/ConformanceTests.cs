@@ -31,6 +31,21 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         unexpected.ShouldBeEmpty();
     }
 
+    /// <summary>The checker's inferred result types against the types cel-go's checker deduced for the same cases.</summary>
+    [Fact]
+    public void Inferred_types_agree_with_cel_go_for_most_checked_cases()
+    {
+        var results = ConformanceSuite.Files.SelectMany(ConformanceSuite.Load).Select(ConformanceSuite.Run)
+            .Where(r => r.Outcome == Outcome.Pass && r.InferredType is not null && r.Case.Test["checkedType"] is not null)
+            .ToList();
+        var differ = results
+            .Where(r => ConformanceSuite.NormalizeType(r.InferredType!) != ConformanceSuite.NormalizeType((string)r.Case.Test["checkedType"]!))
+            .ToList();
+        foreach (var r in differ) output.WriteLine($"{r.Case.Id}: {r.Case.Expr}\n    cel-go: {r.Case.Test["checkedType"]}, Vigil: {r.InferredType}");
+        output.WriteLine($"{results.Count - differ.Count} of {results.Count} inferred types agree with cel-go");
+        ((results.Count - differ.Count) / (double)results.Count).ShouldBeGreaterThanOrEqualTo(0.99);
+    }
+
     [Fact]
     public void Overall_pass_rate_is_at_least_95_percent_of_applicable_cases()
     {
