@@ -22,8 +22,9 @@ public sealed class CelEnvironment
     private readonly Dictionary<string, long> _sizes;
     private readonly ConcurrentDictionary<string, CelProgram> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>An environment with the standard library and the Kubernetes extensions (strings, lists, regex, quantity,
-    /// URL), type checking on, no variables and no compile-time cost limit.</summary>
+    /// <summary>An environment with the standard library and the Kubernetes extensions (strings, lists, sets, regex,
+    /// quantity, URL, cel.bind, two-variable comprehensions) and base64, type checking on, no variables and no
+    /// compile-time cost limit.</summary>
     public CelEnvironment()
     {
         _variables = new Dictionary<string, CelType>(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ public sealed class CelEnvironment
         Strings.Register(t);
         Regexes.Register(t);
         Kubernetes.Register(t);
+        SetsAndEncoders.Register(t);
         return t;
     }
 

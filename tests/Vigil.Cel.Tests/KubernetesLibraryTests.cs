@@ -72,4 +72,13 @@ public sealed class KubernetesLibraryTests
     [InlineData("url('/healthz').getEscapedPath()", "\"/healthz\"")]
     [InlineData("isURL('https://example.com') && !isURL('not a url')", "true")]
     public void Url(string expr, string expected) => Eval.Run(expr).ToString().ShouldBe(expected);
+
+    [Theory]
+    [InlineData("sets.contains([1, 2, 3], [3, 1])", true)]
+    [InlineData("sets.contains([1, 2], [4])", false)]
+    [InlineData("sets.equivalent([1, 2, 2], [2, 1])", true)]
+    [InlineData("sets.intersects(['a', 'b'], ['c', 'b'])", true)]
+    [InlineData("sets.intersects(['a'], [])", false)]
+    [InlineData("base64.decode(base64.encode(b'hi')) == b'hi'", true)]
+    public void Sets_and_base64(string expr, bool expected) => Eval.Run(expr).ShouldBe(CelValue.Bool(expected));
 }

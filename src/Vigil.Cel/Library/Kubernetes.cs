@@ -362,3 +362,69 @@ internal static class Lists
         return CelValue.Int(-1);
     }
 }
+
+/// <summary>The Kubernetes sets library (sets.contains, sets.equivalent, sets.intersects) and cel-go's base64 encoders.</summary>
+internal static class SetsAndEncoders
+{
+    public static void Register(FunctionTable t)
+    {
+        var contains = t.Global("sets.contains", "list(A), list(A) -> bool");
+        contains.F2 = (a, b) => a.Kind == CelValueKind.List && b.Kind == CelValueKind.List
+            ? CelValue.Bool(ContainsAll((CelList)a.Ref!, (CelList)b.Ref!))
+            : Err.NoOverload("sets.contains", a, b);
+        contains.Cost = CostModel.ListTraverse;
+        var equivalent = t.Global("sets.equivalent", "list(A), list(A) -> bool");
+        equivalent.F2 = (a, b) => a.Kind == CelValueKind.List && b.Kind == CelValueKind.List
+            ? CelValue.Bool(ContainsAll((CelList)a.Ref!, (CelList)b.Ref!) && ContainsAll((CelList)b.Ref!, (CelList)a.Ref!))
+            : Err.NoOverload("sets.equivalent", a, b);
+        equivalent.Cost = CostModel.ListTraverse;
+        var intersects = t.Global("sets.intersects", "list(A), list(A) -> bool");
+        intersects.F2 = (a, b) =>
+        {
+            if (a.Kind != CelValueKind.List || b.Kind != CelValueKind.List) return Err.NoOverload("sets.intersects", a, b);
+            foreach (var x in ((CelList)a.Ref!).Span)
+                if (Access.In(x, b).Bits != 0) return CelValue.True;
+            return CelValue.False;
+        };
+        intersects.Cost = CostModel.ListTraverse;
+
+        var encode = t.Global("base64.encode", "bytes -> string");
+        encode.F1 = b => b.Kind == CelValueKind.Bytes ? CelValue.String(Convert.ToBase64String((byte[])b.Ref!)) : Err.NoOverload("base64.encode", b);
+        encode.Cost = CostModel.Traverse;
+        var decode = t.Global("base64.decode", "string -> bytes");
+        decode.F1 = s =>
+        {
+            if (s.Kind != CelValueKind.String) return Err.NoOverload("base64.decode", s);
+            var text = (string)s.Ref!;
+            if (text.Length % 4 != 0) text = text.PadRight(text.Length + 4 - text.Length % 4, '=');
+            try
+            {
+                return CelValue.Bytes(Convert.FromBase64String(text));
+            }
+            catch (FormatException)
+            {
+                return CelValue.Error("base64.decode: invalid base64 input");
+            }
+        };
+        decode.Cost = CostModel.Traverse;
+    }
+
+    // Sets of this size are compared by nested scan; the cost model charges for the elements of both lists.
+    private static bool ContainsAll(CelList a, CelList b)
+    {
+        foreach (var x in b.Span)
+        {
+            var found = false;
+            foreach (var y in a.Span)
+            {
+                if (CelOps.Equal(x, y))
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) return false;
+        }
+        return true;
+    }
+}
