@@ -104,10 +104,6 @@ public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue
             else if (d >= 0 && d < 1.8446744073709552E19) key = CelValue.Uint((ulong)d);
             else { value = default; return false; }
         }
-        else if (key.Kind == CelValueKind.Uint && key.UintValue <= long.MaxValue)
-        {
-            key = CelValue.Int(key.Bits);
-        }
         return _entries.TryGetValue(key, out value);
     }
 
@@ -133,14 +129,12 @@ public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue
         /// <summary>Adds an entry; false when the key is already there.</summary>
         public bool TryAdd(CelValue key, CelValue value)
         {
-            if (key.Kind == CelValueKind.Uint && key.UintValue <= long.MaxValue) key = CelValue.Int(key.Bits);
             return (_entries ?? throw new InvalidOperationException("the map was already built")).TryAdd(key, value);
         }
 
         /// <summary>Adds or replaces an entry.</summary>
         public void Set(CelValue key, CelValue value)
         {
-            if (key.Kind == CelValueKind.Uint && key.UintValue <= long.MaxValue) key = CelValue.Int(key.Bits);
             (_entries ?? throw new InvalidOperationException("the map was already built"))[key] = value;
         }
 
@@ -153,18 +147,26 @@ public sealed class CelMap : IReadOnlyCollection<KeyValuePair<CelValue, CelValue
         }
     }
 
-    /// <summary>Key equality for stored keys: uint keys that fit in int are stored as int, so plain equality works.</summary>
+    /// <summary>Key equality: an int and a uint key of the same value are the same key (CEL's numeric equality).</summary>
     private sealed class KeyComparer : IEqualityComparer<CelValue>
     {
         public static readonly KeyComparer Instance = new();
 
         public bool Equals(CelValue x, CelValue y)
         {
-            if (x.Kind != y.Kind) return false;
+            if (x.Kind != y.Kind)
+            {
+                // int and uint: equal when the int is not negative and the bits match
+                return (x.Kind, y.Kind) is (CelValueKind.Int, CelValueKind.Uint) or (CelValueKind.Uint, CelValueKind.Int) && x.Bits == y.Bits && x.Bits >= 0;
+            }
             return x.Kind == CelValueKind.String ? string.Equals((string)x.Ref!, (string)y.Ref!, StringComparison.Ordinal) : x.Bits == y.Bits;
         }
 
-        public int GetHashCode(CelValue obj) =>
-            obj.Kind == CelValueKind.String ? StringComparer.Ordinal.GetHashCode((string)obj.Ref!) : HashCode.Combine(obj.Kind, obj.Bits);
+        public int GetHashCode(CelValue obj) => obj.Kind switch
+        {
+            CelValueKind.String => StringComparer.Ordinal.GetHashCode((string)obj.Ref!),
+            CelValueKind.Int or CelValueKind.Uint => obj.Bits.GetHashCode(),
+            _ => HashCode.Combine(obj.Kind, obj.Bits),
+        };
     }
 }

@@ -212,3 +212,23 @@ public sealed class EvaluationTests
         Parallel.For(0, 2000, i => program.Evaluate(new Dictionary<string, object?> { ["x"] = (long)i }).ShouldBe(CelValue.True));
     }
 }
+
+public sealed class MapKeyTests
+{
+    [Fact]
+    public void Uint_keys_keep_their_type_and_match_int_lookups()
+    {
+        Eval.Run("{1u: 'a'}.map(k, k)").ToString().ShouldBe("[1u]");
+        Eval.Run("dyn({1u: 'a'})[1] == 'a' && dyn({1: 'a'})[1u] == 'a' && dyn(1u) in {1: 'x'}").ShouldBe(CelValue.True);
+        Eval.Error("{-1: 'a'}[dyn(18446744073709551615u)]").Reason.ShouldContain("no such key");
+        Eval.Error("{1: 'a', 1u: 'b'}").Reason.ShouldContain("repeated key");
+    }
+
+    [Fact]
+    public void Missing_variable_error_points_at_its_use()
+    {
+        var program = new CelEnvironment().Declare("a", CelType.Int).Declare("b", CelType.Int).Compile("a + b");
+        var e = Should.Throw<CelEvaluationException>(() => program.Evaluate(new Dictionary<string, object?> { ["a"] = 1 }));
+        e.Column.ShouldBe(5);
+    }
+}

@@ -64,7 +64,9 @@ internal sealed class VarNode(int offset, int slot) : Node(offset)
     public override CelValue Eval(Frame f)
     {
         f.Cost++;
-        return f.Vars[slot];
+        var v = f.Vars[slot];
+        // A missing variable's error is shared by all evaluations: give this use its own copy with a position.
+        return v.Kind == CelValueKind.Error && v.AsError().Offset < 0 ? Fail(v.ErrorMessage) : v;
     }
 }
 
