@@ -78,6 +78,8 @@ internal sealed class Parser
 
     private void Enter()
     {
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new SyntaxFailure(_tok.Offset, "expression recursion limit exceeded: not enough stack on this thread");
         if (++_depth > MaxRecursionDepth)
             throw new SyntaxFailure(_tok.Offset, $"expression recursion limit exceeded: nesting deeper than {MaxRecursionDepth}");
     }
