@@ -49,6 +49,7 @@ public sealed class CelEnvironment
         Regexes.Register(t);
         Kubernetes.Register(t);
         SetsAndEncoders.Register(t);
+        Optionals.Register(t);
         return t;
     }
 

@@ -232,3 +232,38 @@ public sealed class MapKeyTests
         e.Column.ShouldBe(5);
     }
 }
+
+public sealed class OptionalTests
+{
+    private static readonly CelValue Pod = CelValue.FromJson("""{"metadata":{"name":"web","labels":{"app":"web"}},"status":{"phase":"Running"}}""");
+
+    [Theory]
+    [InlineData("object.?status.?podIP.orValue('none')", "\"none\"")]
+    [InlineData("object.?status.?phase.orValue('none')", "\"Running\"")]
+    [InlineData("object.?metadata.?annotations.?owner.hasValue()", "false")]
+    [InlineData("object.metadata.labels[?'app'].value()", "\"web\"")]
+    [InlineData("object.?metadata.labels.app.value()", "\"web\"")]
+    [InlineData("[?object.?spec.?nodeName, ?object.?metadata.?name]", "[\"web\"]")]
+    [InlineData("{?'node': object.?spec.?nodeName, 'name': object.metadata.name}", "{\"name\": \"web\"}")]
+    [InlineData("object.?metadata.?name.optMap(n, n + '-0').value()", "\"web-0\"")]
+    [InlineData("optional.ofNonZeroValue('').or(optional.of('x')).value()", "\"x\"")]
+    [InlineData("optional.none().orValue(1 / 1)", "1")]
+    [InlineData("optional.of(1).orValue(1 / 0)", "1")]
+    [InlineData("optional.unwrap([optional.of(1), optional.none()])", "[1]")]
+    public void Optional_values(string expr, string expected) => Eval.Run(expr, ("object", Pod)).ToString().ShouldBe(expected);
+
+    [Fact]
+    public void Value_of_none_is_an_error()
+    {
+        Eval.Error("object.?spec.?nodeName.value()", ("object", Pod)).Reason.ShouldBe("optional.none() dereference");
+    }
+
+    [Fact]
+    public void Optional_types_are_checked()
+    {
+        var env = new CelEnvironment().Declare("labels", CelType.Map(CelType.String, CelType.String));
+        env.Compile("labels[?'app']").ResultType.ToString().ShouldBe("optional_type(string)");
+        env.Compile("labels[?'app'].orValue('')").ResultType.ShouldBe(CelType.String);
+        Eval.CompileError("[?1]", env).Message.ShouldContain("expected an optional_type value");
+    }
+}

@@ -48,7 +48,10 @@ internal sealed class Checker
         ["google.protobuf.Duration"] = CelType.Duration,
         ["kubernetes.resource.Quantity"] = Quantity.CelTypeValue,
         ["kubernetes.URL"] = CelUrl.CelTypeValue,
+        ["optional_type"] = CelOptional.TypeValue,
     };
+
+    private static bool IsOptional(CelType t) => t.Kind == CelTypeKind.Opaque && t.Name == "optional_type";
 
     /// <summary>The candidate names for an identifier in the container, most qualified first.</summary>
     private IEnumerable<string> Candidates(string name)
@@ -119,19 +122,26 @@ internal sealed class Checker
             case ListExpr l:
             {
                 CelType? elem = null;
-                foreach (var item in l.Elements) elem = elem is null ? Visit(item) : Join(elem, Visit(item));
+                for (var i = 0; i < l.Elements.Length; i++)
+                {
+                    var t = Visit(l.Elements[i]);
+                    if (l.Optional is { } opt && opt[i]) t = Unwrap(l.Elements[i], t);
+                    elem = elem is null ? t : Join(elem, t);
+                }
                 return CelType.List(elem ?? CelType.Dyn);
             }
             case MapExpr m:
             {
                 CelType? key = null, value = null;
-                foreach (var (k, v) in m.Entries)
+                for (var i = 0; i < m.Entries.Length; i++)
                 {
+                    var (k, v) = m.Entries[i];
                     var kt = Visit(k);
                     if (kt.Kind is not (CelTypeKind.Int or CelTypeKind.Uint or CelTypeKind.Bool or CelTypeKind.String or CelTypeKind.Dyn or CelTypeKind.Error))
                         Error(k, $"unsupported map key type: {kt}");
                     key = key is null ? kt : Join(key, kt);
                     var vt = Visit(v);
+                    if (m.Optional is { } opt && opt[i]) vt = Unwrap(v, vt);
                     value = value is null ? vt : Join(value, vt);
                 }
                 return CelType.Map(key ?? CelType.Dyn, value ?? CelType.Dyn);
@@ -143,6 +153,15 @@ internal sealed class Checker
             case ComprehensionExpr c: return VisitComprehension(c);
             default: throw new InvalidOperationException("unknown expression node");
         }
+    }
+
+    /// <summary>The value type of an optional_type (for [?x] and {?k: v}).</summary>
+    private CelType Unwrap(Expr at, CelType t)
+    {
+        if (IsOptional(t)) return t.Element;
+        if (t.Kind is CelTypeKind.Dyn or CelTypeKind.Error) return CelType.Dyn;
+        Error(at, $"expected an optional_type value after '?', found {t}");
+        return CelType.Error;
     }
 
     private CelType VisitIdent(IdentExpr id)
@@ -182,6 +201,8 @@ internal sealed class Checker
             }
         }
         var operand = Visit(s.Operand);
+        var optional = IsOptional(operand);
+        if (optional) operand = operand.Element;
         var result = operand.Kind switch
         {
             CelTypeKind.Map when operand.Key.Kind is CelTypeKind.String or CelTypeKind.Dyn or CelTypeKind.TypeParam => operand.Value,
@@ -193,7 +214,7 @@ internal sealed class Checker
             Error(s, $"type '{operand}' does not support field selection");
             return CelType.Error;
         }
-        return s.TestOnly ? CelType.Bool : result;
+        return s.TestOnly ? CelType.Bool : optional ? CelType.Opaque("optional_type", result) : result;
     }
 
     private CelType VisitCall(CallExpr call)
@@ -249,6 +270,19 @@ internal sealed class Checker
     private CelType VisitComprehension(ComprehensionExpr c)
     {
         var range = Visit(c.IterRange);
+        var mark = _locals.Count;
+        if (c.Macro is MacroKind.OptMap or MacroKind.OptFlatMap)
+        {
+            if (!IsOptional(range) && range.Kind is not (CelTypeKind.Dyn or CelTypeKind.Error))
+                Error(c.IterRange, $"{(c.Macro == MacroKind.OptMap ? "optMap" : "optFlatMap")} applies to optional_type values, not {range}");
+            _locals.Add((c.IterVar, IsOptional(range) ? range.Element : CelType.Dyn));
+            var mapped = Visit(c.Body!);
+            _locals.RemoveRange(mark, _locals.Count - mark);
+            if (c.Macro == MacroKind.OptMap) return CelType.Opaque("optional_type", mapped);
+            if (!IsOptional(mapped) && mapped.Kind is not (CelTypeKind.Dyn or CelTypeKind.Error))
+                Error(c.Body!, $"optFlatMap's expression must return optional_type, not {mapped}");
+            return mapped;
+        }
         CelType iter1, iter2 = CelType.Dyn;
         var twoVars = c.IterVar2 is not null;
         switch (range.Kind)
@@ -272,7 +306,7 @@ internal sealed class Checker
                 break;
         }
         var accuType = Visit(c.AccuInit);
-        var mark = _locals.Count;
+
         if (c.Macro == MacroKind.Bind)
         {
             _locals.Add((c.AccuVar, accuType));
@@ -330,6 +364,8 @@ internal sealed class Checker
         if (a.Kind == CelTypeKind.List && b.Kind == CelTypeKind.List) return CelType.List(Join(a.Element, b.Element));
         if (a.Kind == CelTypeKind.Map && b.Kind == CelTypeKind.Map) return CelType.Map(Join(a.Key, b.Key), Join(a.Value, b.Value));
         if (a.Kind == CelTypeKind.Type && b.Kind == CelTypeKind.Type) return CelType.TypeKind;
+        if (a.Kind == CelTypeKind.Opaque && b.Kind == CelTypeKind.Opaque && a.Name == b.Name && a.Parameters.Count == b.Parameters.Count)
+            return a.WithParameters([.. a.Parameters.Zip(b.Parameters, Join)]);
         return CelType.Dyn;
     }
 

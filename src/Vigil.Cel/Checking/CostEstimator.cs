@@ -153,7 +153,7 @@ internal sealed class CostEstimator(CelEnvironment env)
             var perIteration = Range.Exact(1);
             if (c.Filter is not null) perIteration += Visit(c.Filter).Cost;
             if (c.Body is not null) perIteration += Visit(c.Body).Cost;
-            var n = range.Size;
+            var n = c.Macro is MacroKind.OptMap or MacroKind.OptFlatMap ? Range.Exact(1) : range.Size;
             var loop = new Range(Mul(n.Min, perIteration.Min), Mul(n.Max, perIteration.Max));
             var resultSize = c.Macro is MacroKind.All or MacroKind.Exists or MacroKind.ExistsOne or MacroKind.All2 or MacroKind.Exists2 or MacroKind.ExistsOne2
                 ? Range.Exact(1)

@@ -44,7 +44,8 @@ internal static class Standard
         t.Global(Operators.Divide, "int, int -> int", "uint, uint -> uint", "double, double -> double").F2 = Arithmetic.Divide;
         t.Global(Operators.Modulo, "int, int -> int", "uint, uint -> uint").F2 = Arithmetic.Modulo;
         t.Global(Operators.Negate, "int -> int", "double -> double").F1 = Arithmetic.Negate;
-        t.Global(Operators.Index, "list(A), int -> A", "map(K, V), K -> V").F2 = Access.Index;
+        t.Global(Operators.Index, "list(A), int -> A", "map(K, V), K -> V", "optional_type(list(A)), int -> optional_type(A)",
+            "optional_type(map(K, V)), K -> optional_type(V)").F2 = Access.Index;
         var inFn = t.Global(Operators.In, "A, list(A) -> bool", "K, map(K, V) -> bool");
         inFn.F2 = Access.In;
         inFn.Cost = CostModel.ListTraverse;
@@ -259,6 +260,8 @@ internal static class Access
     {
         switch (target.Kind)
         {
+            case CelValueKind.Opaque when target.Ref is CelOptional:
+                return Optionals.Index(target, index);
             case CelValueKind.List:
             {
                 var list = (CelList)target.Ref!;

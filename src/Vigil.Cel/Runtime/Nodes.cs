@@ -98,6 +98,7 @@ internal sealed class SelectNode(int offset, Node operand, string field) : Node(
             return Fail("no such key: " + field);
         }
         if (v.IsErrorOrUnknown) return v;
+        if (v.Ref is CelOptional) return Located(Optionals.Select(v, field, optionalSelect: false));
         return Fail($"type '{v.Type().RuntimeType}' does not support field selection (selecting '{field}')");
     }
 }
@@ -112,6 +113,12 @@ internal sealed class HasNode(int offset, Node operand, string field) : Node(off
         f.Cost++;
         if (v.Kind == CelValueKind.Map) return CelValue.Bool(((CelMap)v.Ref!).TryGetValue(_key, out _));
         if (v.IsErrorOrUnknown) return v;
+        if (v.Ref is CelOptional o)
+        {
+            if (!o.HasValue) return CelValue.False;
+            if (o.Value.Kind == CelValueKind.Map) return CelValue.Bool(((CelMap)o.Value.Ref!).TryGetValue(_key, out _));
+            v = o.Value;
+        }
         return Fail($"invalid type for has(): '{v.Type().RuntimeType}' does not support field selection");
     }
 }
@@ -352,24 +359,33 @@ internal sealed class CallNNode(int offset, Function function, Node[] args) : Ca
     }
 }
 
-internal sealed class ListNode(int offset, Node[] elements) : Node(offset)
+internal sealed class ListNode(int offset, Node[] elements, bool[]? optional = null) : Node(offset)
 {
     public override CelValue Eval(Frame f)
     {
         var items = new CelValue[elements.Length];
+        var count = 0;
         CelValue? bad = null;
         for (var i = 0; i < items.Length; i++)
         {
             var v = elements[i].Eval(f);
             if (v.IsErrorOrUnknown) bad = bad is { } b ? Worse(b, v) : v;
-            items[i] = v;
+            else if (optional is not null && optional[i])
+            {
+                if (!Optionals.TryGet(v, out var o)) return Fail($"a list element marked '?' must be optional_type, not {v.Type().RuntimeType}");
+                if (!o.HasValue) continue;
+                v = o.Value;
+            }
+            items[count++] = v;
         }
         f.Charge(10 + items.Length);
-        return bad ?? CelValue.List(new CelList(items));
+        if (bad is not null) return bad.Value;
+        if (count < items.Length) Array.Resize(ref items, count);
+        return CelValue.List(new CelList(items));
     }
 }
 
-internal sealed class MapNode(int offset, Node[] keys, Node[] values) : Node(offset)
+internal sealed class MapNode(int offset, Node[] keys, Node[] values, bool[]? optional = null) : Node(offset)
 {
     public override CelValue Eval(Frame f)
     {
@@ -383,6 +399,12 @@ internal sealed class MapNode(int offset, Node[] keys, Node[] values) : Node(off
             if (v.IsErrorOrUnknown) bad = bad is { } b2 ? Worse(b2, v) : v;
             if (bad is not null) continue;
             if (!CelMap.IsValidKey(k)) return Fail($"unsupported key type: {k.Type().RuntimeType}");
+            if (optional is not null && optional[i])
+            {
+                if (!Optionals.TryGet(v, out var o)) return Fail($"a map entry marked '?' must have an optional_type value, not {v.Type().RuntimeType}");
+                if (!o.HasValue) continue;
+                v = o.Value;
+            }
             if (!builder.TryAdd(k, v)) return Fail($"Failed with repeated key: {k}");
         }
         f.Charge(30 + keys.Length);
@@ -547,5 +569,38 @@ internal sealed class CollectNode(int offset, Node range, int slot1, int slot2, 
         });
         if (stop is { } s) return s;
         return map is not null ? CelValue.Map(map.Build()) : CelValue.List(new CelList([.. items]));
+    }
+}
+
+/// <summary>opt.or(other) and opt.orValue(value): the alternative is evaluated only when the optional is absent.</summary>
+internal sealed class OptionalOrNode(int offset, Node optional, Node alternative, bool orValue) : Node(offset)
+{
+    public override CelValue Eval(Frame f)
+    {
+        var v = optional.Eval(f);
+        f.Cost++;
+        if (v.IsErrorOrUnknown) return v;
+        if (!Optionals.TryGet(v, out var o)) return Fail($"no such overload: {(orValue ? "orValue" : "or")} on {v.Type().RuntimeType}");
+        if (o.HasValue) return orValue ? o.Value : v;
+        var alt = alternative.Eval(f);
+        if (!orValue && !alt.IsErrorOrUnknown && !Optionals.TryGet(alt, out _)) return Fail($"no such overload: or({alt.Type().RuntimeType})");
+        return alt;
+    }
+}
+
+/// <summary>opt.optMap(x, expr) and opt.optFlatMap(x, expr).</summary>
+internal sealed class OptMapNode(int offset, Node optional, int slot, Node body, bool flat) : Node(offset)
+{
+    public override CelValue Eval(Frame f)
+    {
+        var v = optional.Eval(f);
+        if (v.IsErrorOrUnknown) return v;
+        if (!Optionals.TryGet(v, out var o)) return Fail($"no such overload: {(flat ? "optFlatMap" : "optMap")} on {v.Type().RuntimeType}");
+        if (!o.HasValue) return v;
+        f.Locals[slot] = o.Value;
+        var r = body.Eval(f);
+        if (r.IsErrorOrUnknown) return r;
+        if (!flat) return CelOptional.Of(r);
+        return Optionals.TryGet(r, out _) ? r : Fail($"optFlatMap: the expression returned {r.Type().RuntimeType}, not optional_type");
     }
 }

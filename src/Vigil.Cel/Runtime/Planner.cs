@@ -64,14 +64,14 @@ internal sealed class Planner(FunctionTable functions)
             case ListExpr l:
             {
                 var elements = l.Elements.Select(Plan).ToArray();
-                var node = new ListNode(l.Offset, elements);
+                var node = new ListNode(l.Offset, elements, l.Optional);
                 return elements.All(x => x is ConstNode) ? Fold(node) : node;
             }
             case MapExpr m:
             {
                 var keys = m.Entries.Select(x => Plan(x.Key)).ToArray();
                 var values = m.Entries.Select(x => Plan(x.Value)).ToArray();
-                var node = new MapNode(m.Offset, keys, values);
+                var node = new MapNode(m.Offset, keys, values, m.Optional);
                 return keys.All(x => x is ConstNode) && values.All(x => x is ConstNode) ? Fold(node) : node;
             }
             case StructExpr st:
@@ -122,6 +122,8 @@ internal sealed class Planner(FunctionTable functions)
                 }
             }
         }
+        if (call.Target is not null && call.Function is "or" or "orValue" && args.Count == 2)
+            return FoldIfConst(new OptionalOrNode(o, args[0], args[1], call.Function == "orValue"), args);
         var function = functions.Find(call.Function);
         if (function is null) return new ErrorNode(o, $"unbound function: '{call.Function}'");
         if (!function.HasArity(args.Count)) return new ErrorNode(o, $"no such overload: '{call.Function}' does not take {args.Count} argument(s)");
@@ -149,6 +151,11 @@ internal sealed class Planner(FunctionTable functions)
                 var init = Plan(c.AccuInit);
                 var slot = PushLocal(c.AccuVar);
                 return new BindNode(c.Offset, slot, init, Plan(c.Result));
+            }
+            if (c.Macro is MacroKind.OptMap or MacroKind.OptFlatMap)
+            {
+                var slot = PushLocal(c.IterVar);
+                return new OptMapNode(c.Offset, range, slot, Plan(c.Body!), c.Macro == MacroKind.OptFlatMap);
             }
             var slot1 = PushLocal(c.IterVar);
             var slot2 = c.IterVar2 is null ? -1 : PushLocal(c.IterVar2);

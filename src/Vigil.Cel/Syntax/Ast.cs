@@ -48,14 +48,20 @@ internal sealed class CallExpr(int offset, Expr? target, string function, Expr[]
     public Expr[] Args { get; } = args;
 }
 
-internal sealed class ListExpr(int offset, Expr[] elements) : Expr(offset)
+internal sealed class ListExpr(int offset, Expr[] elements, bool[]? optional = null) : Expr(offset)
 {
     public Expr[] Elements { get; } = elements;
+
+    /// <summary>For [?x, y]: which elements are optional values, included only when present.</summary>
+    public bool[]? Optional { get; } = optional;
 }
 
-internal sealed class MapExpr(int offset, (Expr Key, Expr Value)[] entries) : Expr(offset)
+internal sealed class MapExpr(int offset, (Expr Key, Expr Value)[] entries, bool[]? optional = null) : Expr(offset)
 {
     public (Expr Key, Expr Value)[] Entries { get; } = entries;
+
+    /// <summary>For {?k: v}: which entries have optional values, included only when present.</summary>
+    public bool[]? Optional { get; } = optional;
 }
 
 internal sealed class StructExpr(int offset, string typeName, (string Field, Expr Value)[] fields) : Expr(offset)
@@ -81,6 +87,8 @@ internal enum MacroKind
     TransformListFilter,
     TransformMap,
     TransformMapFilter,
+    OptMap,
+    OptFlatMap,
 }
 
 /// <summary>

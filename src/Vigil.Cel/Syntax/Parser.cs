@@ -249,7 +249,13 @@ internal sealed class Parser
             if (_tok.Kind == Tok.Dot)
             {
                 var dot = Advance();
-                if (_tok.Kind == Tok.Question) Fail(_tok, "Syntax error: optional field selection '.?' is not supported");
+                if (_tok.Kind == Tok.Question)
+                {
+                    Advance();
+                    var field = _tok.Kind == Tok.QuotedIdent ? Advance() : Expect(Tok.Ident, "a field name after '.?'");
+                    expr = new CallExpr(dot.Offset, null, Operators.OptSelect, [expr, new ConstExpr(field.Offset, CelValue.String(field.Text))]);
+                    continue;
+                }
                 Token name;
                 if (_tok.Kind == Tok.QuotedIdent) name = Advance();
                 else name = Expect(Tok.Ident, "a field name after '.'");
@@ -267,10 +273,15 @@ internal sealed class Parser
             else if (_tok.Kind == Tok.LBracket)
             {
                 var open = Advance();
-                if (_tok.Kind == Tok.Question) Fail(_tok, "Syntax error: optional index '[?' is not supported");
+                var optional = false;
+                if (_tok.Kind == Tok.Question)
+                {
+                    Advance();
+                    optional = true;
+                }
                 var index = ParseExpr();
                 Expect(Tok.RBracket, "']'");
-                expr = new CallExpr(open.Offset, null, Operators.Index, [expr, index]);
+                expr = new CallExpr(open.Offset, null, optional ? Operators.OptIndex : Operators.Index, [expr, index]);
             }
             else if (_tok.Kind == Tok.LBrace && QualifiedName(expr) is { } typeName)
             {
@@ -395,8 +406,19 @@ internal sealed class Parser
                 Enter();
                 try
                 {
-                    if (_tok.Kind == Tok.Question) Fail(_tok, "Syntax error: optional list elements are not supported");
-                    return new ListExpr(t.Offset, ParseArgs(Tok.RBracket, "']'"));
+                    var elements = new List<Expr>();
+                    var optional = new List<bool>();
+                    while (_tok.Kind != Tok.RBracket)
+                    {
+                        var isOptional = _tok.Kind == Tok.Question;
+                        if (isOptional) Advance();
+                        elements.Add(ParseExpr());
+                        optional.Add(isOptional);
+                        if (_tok.Kind != Tok.Comma) break;
+                        Advance();
+                    }
+                    Expect(Tok.RBracket, "']'");
+                    return new ListExpr(t.Offset, [.. elements], optional.Contains(true) ? [.. optional] : null);
                 }
                 finally
                 {
@@ -410,17 +432,20 @@ internal sealed class Parser
                 try
                 {
                     var entries = new List<(Expr, Expr)>();
+                    var optional = new List<bool>();
                     while (_tok.Kind != Tok.RBrace)
                     {
-                        if (_tok.Kind == Tok.Question) Fail(_tok, "Syntax error: optional map entries are not supported");
+                        var isOptional = _tok.Kind == Tok.Question;
+                        if (isOptional) Advance();
                         var key = ParseExpr();
                         Expect(Tok.Colon, "':'");
                         entries.Add((key, ParseExpr()));
+                        optional.Add(isOptional);
                         if (_tok.Kind != Tok.Comma) break;
                         Advance();
                     }
                     Expect(Tok.RBrace, "'}'");
-                    return new MapExpr(t.Offset, [.. entries]);
+                    return new MapExpr(t.Offset, [.. entries], optional.Contains(true) ? [.. optional] : null);
                 }
                 finally
                 {
@@ -462,6 +487,23 @@ internal sealed class Parser
         var acc = new IdentExpr(offset, AccumulatorName);
         switch (name)
         {
+            case "optMap" when args.Length == 2:
+            case "optFlatMap" when args.Length == 2:
+            {
+                var v = MacroVar(args[0], name);
+                return new ComprehensionExpr(offset)
+                {
+                    Macro = name == "optMap" ? MacroKind.OptMap : MacroKind.OptFlatMap,
+                    IterVar = v,
+                    IterRange = target,
+                    AccuVar = AccumulatorName,
+                    AccuInit = new ConstExpr(offset, CelValue.Null),
+                    LoopCondition = new ConstExpr(offset, CelValue.False),
+                    LoopStep = acc,
+                    Result = args[1],
+                    Body = args[1],
+                };
+            }
             case "all" when args.Length == 2:
             case "exists" when args.Length == 2:
             {
@@ -698,6 +740,8 @@ internal static class Operators
     public const string Divide = "_/_";
     public const string Modulo = "_%_";
     public const string Index = "_[_]";
+    public const string OptIndex = "_[?_]";
+    public const string OptSelect = "_?._";
     public const string In = "@in";
     public const string NotStrictlyFalse = "@not_strictly_false";
 
@@ -719,6 +763,8 @@ internal static class Operators
         Divide => "/",
         Modulo => "%",
         Index => "[]",
+        OptIndex => "[?]",
+        OptSelect => ".?",
         In => "in",
         Conditional => "?:",
         _ => name,

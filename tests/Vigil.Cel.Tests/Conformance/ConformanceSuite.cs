@@ -31,7 +31,7 @@ public static class ConformanceSuite
     public static readonly string[] Files =
     [
         "basic", "bindings_ext", "comparisons", "conversions", "fields", "fp_math", "integer_math", "lists", "logic", "macros",
-        "macros2", "namespace", "parse", "plumbing", "string", "string_ext", "timestamps", "encoders_ext",
+        "macros2", "namespace", "parse", "plumbing", "string", "string_ext", "timestamps", "encoders_ext", "optionals",
     ];
 
     private static string DataDir => Path.Combine(AppContext.BaseDirectory, "Conformance", "data");

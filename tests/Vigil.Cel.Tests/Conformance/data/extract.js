@@ -8,7 +8,7 @@ const path = require("path");
 const pkg = process.argv[2];
 if (!pkg) { console.error("usage: node extract.js <path to @bufbuild/cel-spec>"); process.exit(2); }
 const files = ["basic", "bindings_ext", "comparisons", "conversions", "fields", "fp_math", "integer_math", "lists", "logic",
-  "macros", "macros2", "namespace", "parse", "plumbing", "string", "string_ext", "timestamps", "encoders_ext"];
+  "macros", "macros2", "namespace", "parse", "plumbing", "string", "string_ext", "timestamps", "encoders_ext", "optionals"];
 const { tests } = require(path.join(pkg, "dist/cjs/testdata/conformance.js"));
 for (const file of tests.suites.filter(s => files.includes(s.name))) {
   const sections = [];
