@@ -243,31 +243,56 @@ public readonly struct CelValue : IEquatable<CelValue>
     /// <summary>The value as a JsonNode (see <see cref="ToJson"/>).</summary>
     public System.Text.Json.Nodes.JsonNode? ToJsonNode() => CelJson.ToNode(this);
 
+    /// <summary>A double as cel-go's string() renders it (Go's %g: the shortest digits that round-trip, in exponent
+    /// form when the decimal exponent is below -4 or 6 and above, e.g. 1e+06).</summary>
     internal static string FormatDouble(double d)
     {
         if (double.IsNaN(d)) return "NaN";
         if (double.IsPositiveInfinity(d)) return "+Inf";
         if (double.IsNegativeInfinity(d)) return "-Inf";
-        // Go's strconv.FormatFloat(d, 'g', -1, 64) style used by cel-go: shortest round-trip, exponent past 1e21.
-        var abs = Math.Abs(d);
-        if (abs != 0 && (abs < 1e-4 || abs >= 1e21))
+        if (d == 0) return double.IsNegative(d) ? "-0" : "0";
+        // Shortest round-trip digits and the decimal exponent of the first digit.
+        var shortest = Math.Abs(d).ToString("R", CultureInfo.InvariantCulture);
+        string digits;
+        int exp;
+        var e = shortest.IndexOf('E', StringComparison.Ordinal);
+        if (e >= 0)
         {
-            var s = d.ToString("E16", CultureInfo.InvariantCulture);
-            // shortest round-trip mantissa
-            var r = d.ToString("R", CultureInfo.InvariantCulture);
-            var eIndex = r.IndexOfAny(['E', 'e']);
-            string mantissa, exponent;
-            if (eIndex >= 0) { mantissa = r[..eIndex]; exponent = r[(eIndex + 1)..]; }
-            else
-            {
-                var parts = s.Split('E');
-                mantissa = parts[0].TrimEnd('0').TrimEnd('.');
-                exponent = parts[1];
-            }
-            var exp = int.Parse(exponent, CultureInfo.InvariantCulture);
-            return mantissa + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture);
+            digits = shortest[..e].Replace(".", "", StringComparison.Ordinal);
+            exp = int.Parse(shortest[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         }
-        return d.ToString("R", CultureInfo.InvariantCulture);
+        else
+        {
+            var dot = shortest.IndexOf('.', StringComparison.Ordinal);
+            var intPart = dot < 0 ? shortest : shortest[..dot];
+            var all = shortest.Replace(".", "", StringComparison.Ordinal);
+            var lead = all.Length - all.TrimStart('0').Length;
+            digits = all.TrimStart('0');
+            exp = intPart.TrimStart('0').Length > 0 ? intPart.TrimStart('0').Length - 1 : -(lead - intPart.Length) - 1;
+        }
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0) digits = "0";
+        var sb = new StringBuilder();
+        if (d < 0) sb.Append('-');
+        if (exp < -4 || exp >= 6)
+        {
+            sb.Append(digits[0]);
+            if (digits.Length > 1) sb.Append('.').Append(digits, 1, digits.Length - 1);
+            sb.Append('e').Append(exp < 0 ? '-' : '+').Append(Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture));
+        }
+        else if (exp < 0)
+        {
+            sb.Append("0.").Append('0', -exp - 1).Append(digits);
+        }
+        else if (digits.Length <= exp + 1)
+        {
+            sb.Append(digits).Append('0', exp + 1 - digits.Length);
+        }
+        else
+        {
+            sb.Append(digits, 0, exp + 1).Append('.').Append(digits, exp + 1, digits.Length - exp - 1);
+        }
+        return sb.ToString();
     }
 }
 

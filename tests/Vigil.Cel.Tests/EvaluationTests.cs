@@ -267,3 +267,23 @@ public sealed class OptionalTests
         Eval.CompileError("[?1]", env).Message.ShouldContain("expected an optional_type value");
     }
 }
+
+public sealed class DoubleFormattingTests
+{
+    [Theory]
+    [InlineData("123.456", "123.456")]
+    [InlineData("-4.5e-3", "-0.0045")]
+    [InlineData("0.0001", "0.0001")]
+    [InlineData("0.00001", "1e-05")]
+    [InlineData("123456.0", "123456")]
+    [InlineData("1000000.0", "1e+06")]
+    [InlineData("1234567.5", "1.2345675e+06")]
+    [InlineData("1e100", "1e+100")]
+    [InlineData("-2.5e-300", "-2.5e-300")]
+    [InlineData("0.0", "0")]
+    [InlineData("100.0", "100")]
+    [InlineData("0.1", "0.1")]
+    [InlineData("double('Infinity')", "+Inf")]
+    [InlineData("double('NaN')", "NaN")]
+    public void String_of_double_follows_cel_go(string expr, string expected) => Eval.Run($"string({expr})").AsString().ShouldBe(expected);
+}

@@ -57,7 +57,7 @@ internal static class Formatter
         switch (verb)
         {
             case 's':
-                return AppendString(sb, arg, top: true);
+                return AppendString(sb, arg);
             case 'd':
                 switch (arg.Kind)
                 {
@@ -144,7 +144,7 @@ internal static class Formatter
         return s;
     }
 
-    private static string? AppendString(StringBuilder sb, CelValue v, bool top)
+    private static string? AppendString(StringBuilder sb, CelValue v)
     {
         switch (v.Kind)
         {
@@ -171,7 +171,7 @@ internal static class Formatter
                 {
                     if (!first) sb.Append(", ");
                     first = false;
-                    if (AppendString(sb, item, false) is { } e) return e;
+                    if (AppendString(sb, item) is { } e) return e;
                 }
                 sb.Append(']');
                 return null;
@@ -182,7 +182,7 @@ internal static class Formatter
                 foreach (var (k, item) in (CelMap)v.Ref!)
                 {
                     var ks = new StringBuilder();
-                    if (AppendString(ks, k, false) is { } e) return e;
+                    if (AppendString(ks, k) is { } e) return e;
                     entries.Add((ks.ToString(), item));
                 }
                 entries.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
@@ -191,14 +191,13 @@ internal static class Formatter
                 {
                     if (i > 0) sb.Append(", ");
                     sb.Append(entries[i].Key).Append(": ");
-                    if (AppendString(sb, entries[i].Value, false) is { } e) return e;
+                    if (AppendString(sb, entries[i].Value) is { } e) return e;
                 }
                 sb.Append('}');
                 return null;
             }
             case CelValueKind.Opaque: sb.Append(v.Ref); return null;
             default:
-                _ = top;
                 return "string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given " + TypeName(v);
         }
     }

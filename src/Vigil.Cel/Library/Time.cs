@@ -13,8 +13,10 @@ internal static class Time
         if (s.Length < 20) return bad;
         var p = 0;
         if (!Digits(s, ref p, 4, out var year) || !Char(s, ref p, '-') || !Digits(s, ref p, 2, out var month) || !Char(s, ref p, '-')
-            || !Digits(s, ref p, 2, out var day) || p >= s.Length || s[p] is not ('T' or 't' or ' ') || ++p == 0
-            || !Digits(s, ref p, 2, out var hour) || !Char(s, ref p, ':') || !Digits(s, ref p, 2, out var minute) || !Char(s, ref p, ':')
+            || !Digits(s, ref p, 2, out var day))
+            return bad;
+        if (!Char(s, ref p, 'T') && !Char(s, ref p, 't')) return bad;
+        if (!Digits(s, ref p, 2, out var hour) || !Char(s, ref p, ':') || !Digits(s, ref p, 2, out var minute) || !Char(s, ref p, ':')
             || !Digits(s, ref p, 2, out var second))
             return bad;
         var nanos = 0;
