@@ -15,6 +15,11 @@ public sealed class CelEnvironment
     /// <summary>The runtime cost limit used when neither the environment nor the call sets one.</summary>
     public const long DefaultRuntimeCostLimit = 10_000_000;
 
+    /// <summary>The size assumed, for cost estimation, of lists, maps and strings of unknown size when
+    /// <see cref="MaxCollectionSize"/> is not set: 3 MiB, the Kubernetes API's request size limit (as Kubernetes does
+    /// for schemas without maxItems or maxLength).</summary>
+    public const long DefaultAssumedSize = 3 * 1024 * 1024;
+
     private const int CacheCapacity = 2048;
     private static readonly FunctionTable SharedFunctions = BuildFunctions();
 
@@ -67,8 +72,8 @@ public sealed class CelEnvironment
     public long? CostLimit { get; private init; }
 
     /// <summary>The size assumed, for cost estimation, of lists, maps and strings whose size is not declared
-    /// (values inside dyn variables such as Kubernetes objects). Null: unbounded, so a loop over them has an
-    /// unbounded estimate.</summary>
+    /// (values inside dyn variables such as Kubernetes objects). Null: <see cref="DefaultAssumedSize"/>, so a loop over
+    /// them is estimated as millions of iterations.</summary>
     public long? MaxCollectionSize { get; private init; }
 
     /// <summary>Whether expressions are type-checked at compile time (on by default).</summary>
@@ -145,8 +150,11 @@ public sealed class CelEnvironment
         var estimate = new CostEstimator(this).Estimate(ast);
         if (CostLimit is { } limit && estimate.Max > (ulong)limit)
         {
-            var max = estimate.IsUnbounded ? "unbounded (a loop over a list, map or string of unknown size: declare its maximum size)" : estimate.Max.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw CelCompileException.At(expression, 0, $"estimated cost {max} exceeds the cost limit {limit}");
+            var max = estimate.IsUnbounded ? "too large to count" : estimate.Max.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var assumed = MaxCollectionSize ?? DefaultAssumedSize;
+            throw CelCompileException.At(expression, 0,
+                $"estimated cost {max} exceeds the cost limit {limit} (lists, maps and strings of undeclared size are assumed to hold up to " +
+                $"{assumed} elements: declare variables with a maximum size, or set WithMaxCollectionSize)");
         }
         var planner = new Planner(Functions);
         var root = planner.Plan(ast);

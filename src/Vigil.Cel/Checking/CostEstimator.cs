@@ -3,10 +3,10 @@ using Vigil.Cel.Syntax;
 
 namespace Vigil.Cel;
 
-/// <summary>An estimated cost range; <see cref="Max"/> is <see cref="ulong.MaxValue"/> when unbounded.</summary>
+/// <summary>An estimated cost range; <see cref="Max"/> is <see cref="ulong.MaxValue"/> when it overflows.</summary>
 public readonly record struct CelCostEstimate(ulong Min, ulong Max)
 {
-    /// <summary>True when the worst case has no bound (a loop over a collection of unknown size).</summary>
+    /// <summary>True when the worst case is too large to count (nested loops over huge collections).</summary>
     public bool IsUnbounded => Max == ulong.MaxValue;
 
     /// <inheritdoc/>
@@ -25,7 +25,7 @@ internal sealed class CostEstimator(CelEnvironment env)
 
     private readonly List<(string Name, Range Size)> _locals = [];
 
-    private Range Unknown => new(0, env.MaxCollectionSize is { } s ? (ulong)s : ulong.MaxValue);
+    private Range Unknown => new(0, (ulong)(env.MaxCollectionSize ?? CelEnvironment.DefaultAssumedSize));
 
     private static ulong Add(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
 
@@ -105,6 +105,13 @@ internal sealed class CostEstimator(CelEnvironment env)
             case Operators.LogicalAnd:
             case Operators.LogicalOr:
                 return new(new Range(args[0].Cost.Min, Add(args[0].Cost.Max, args[1].Cost.Max)), Range.Exact(1));
+            case Operators.Equals:
+            case Operators.NotEquals:
+            {
+                // Equality stops at the shorter operand.
+                var min = Math.Min(args[0].Size.Max, args[1].Size.Max);
+                return new(args[0].Cost + args[1].Cost + new Range(1, Add(1, Tenth(min))), Range.Exact(1));
+            }
             case Operators.Conditional:
             {
                 var min = Math.Min(args[1].Cost.Min, args[2].Cost.Min);

@@ -20,26 +20,39 @@ internal static class CelCommand
         {
             Description = $"Cost limit: the expression is rejected when its estimated cost is over it, and evaluation stops when it is spent (default at run time: {CelEnvironment.DefaultRuntimeCostLimit}).",
         };
+        var maxSize = new Option<long?>("--max-collection-size")
+        {
+            Description = $"For cost estimation: the size assumed for lists, maps and strings in the variables (default {CelEnvironment.DefaultAssumedSize}).",
+        };
         var noCheck = new Option<bool>("--no-check") { Description = "Skip type checking (type errors then surface at evaluation)." };
         var showCost = new Option<bool>("--cost") { Description = "Also print the estimated and actual cost to standard error." };
         var eval = new Command("eval", "Evaluate a CEL expression and print the result as JSON (exit code 0), or the error with its position (exit code 1).")
         {
-            expr, vars, costLimit, noCheck, showCost,
+            expr, vars, costLimit, maxSize, noCheck, showCost,
         };
         eval.SetAction(async (result, cancellationToken) =>
         {
             await Task.Yield();
-            return Evaluate(result.GetValue(expr)!, result.GetValue(vars) ?? [], result.GetValue(costLimit), !result.GetValue(noCheck),
-                result.GetValue(showCost), Console.In, Console.Out, Console.Error);
+            return Evaluate(result.GetValue(expr)!, result.GetValue(vars) ?? [], result.GetValue(costLimit), result.GetValue(maxSize),
+                !result.GetValue(noCheck), result.GetValue(showCost), Console.In, Console.Out, Console.Error);
         });
         return new Command("cel", "Common Expression Language tools (the language of Vigil's conditions).") { eval };
     }
 
     /// <summary>The command's work, separate from the console for tests.</summary>
-    internal static int Evaluate(string expression, IReadOnlyList<string> variables, long? costLimit, bool check, bool showCost,
-        TextReader stdin, TextWriter stdout, TextWriter stderr)
+    internal static int Evaluate(string expression, IReadOnlyList<string> variables, long? costLimit, long? maxCollectionSize, bool check,
+        bool showCost, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var env = new CelEnvironment().WithTypeChecking(check);
+        if (maxCollectionSize is { } size)
+        {
+            if (size < 0)
+            {
+                stderr.WriteLine("error: --max-collection-size must not be negative");
+                return 1;
+            }
+            env = env.WithMaxCollectionSize(size);
+        }
         if (costLimit is { } limit)
         {
             if (limit <= 0)
