@@ -8,7 +8,7 @@ namespace Vigil.Cel;
 
 /// <summary>
 /// Declared variables and options for compiling CEL expressions. Immutable: each With/Declare call returns a new
-/// environment. Compiled programs are cached per environment by expression text.
+/// environment. Compiled programs are cached by expression text and environment (declarations and options).
 /// </summary>
 public sealed class CelEnvironment
 {
@@ -20,12 +20,15 @@ public sealed class CelEnvironment
     /// for schemas without maxItems or maxLength).</summary>
     public const long DefaultAssumedSize = 3 * 1024 * 1024;
 
-    private const int CacheCapacity = 2048;
+    private const int CacheCapacity = 4096;
     private static readonly FunctionTable SharedFunctions = BuildFunctions();
+
+    // Programs by (environment key, expression): equal environments built separately share compiled programs.
+    private static readonly ConcurrentDictionary<(string Environment, string Expression), CelProgram> Cache = new();
 
     private readonly Dictionary<string, CelType> _variables;
     private readonly Dictionary<string, long> _sizes;
-    private readonly ConcurrentDictionary<string, CelProgram> _cache = new(StringComparer.Ordinal);
+    private string? _key;
 
     /// <summary>An environment with the standard library and the Kubernetes extensions (strings, lists, sets, regex,
     /// quantity, URL, cel.bind, two-variable comprehensions) and base64, type checking on, no variables and no
@@ -117,16 +120,23 @@ public sealed class CelEnvironment
 
     internal long? DeclaredSize(string variable) => _sizes.TryGetValue(variable, out var s) ? s : null;
 
-    /// <summary>Compiles an expression (or returns the cached program for the same text).</summary>
+    /// <summary>Everything that affects compilation, as text.</summary>
+    private string Key => _key ??= string.Join('\u0001',
+        _variables.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}:{v.Value}:{DeclaredSize(v.Key)}")
+            .Append($"container={Container}|limit={CostLimit}|size={MaxCollectionSize}|check={TypeChecking}"));
+
+    /// <summary>Compiles an expression, or returns the program compiled earlier for the same text in an equal
+    /// environment (same declarations and options).</summary>
     /// <exception cref="CelCompileException">The expression does not parse or check, or its estimated cost is over
     /// <see cref="CostLimit"/>. The message gives line, column and a caret under the problem.</exception>
     public CelProgram Compile(string expression)
     {
         ArgumentNullException.ThrowIfNull(expression);
-        if (_cache.TryGetValue(expression, out var cached)) return cached;
+        var key = (Key, expression);
+        if (Cache.TryGetValue(key, out var cached)) return cached;
         var program = CompileUncached(expression);
-        if (_cache.Count >= CacheCapacity) _cache.Clear();
-        _cache[expression] = program;
+        if (Cache.Count >= CacheCapacity) Cache.Clear();
+        Cache[key] = program;
         return program;
     }
 

@@ -3,11 +3,14 @@ namespace Vigil.Cel.Tests;
 public sealed class EnvironmentTests
 {
     [Fact]
-    public void Compiled_programs_are_cached_by_text_per_environment()
+    public void Compiled_programs_are_cached_by_text_and_environment()
     {
         var env = new CelEnvironment().Declare("x", CelType.Int);
         env.Compile("x + 1").ShouldBeSameAs(env.Compile("x + 1"));
+        new CelEnvironment().Declare("x", "int").Compile("x + 1").ShouldBeSameAs(env.Compile("x + 1"));
         env.Declare("y", CelType.Int).Compile("x + 1").ShouldNotBeSameAs(env.Compile("x + 1"));
+        env.WithCostLimit(100).Compile("x + 1").ShouldNotBeSameAs(env.Compile("x + 1"));
+        new CelEnvironment().Declare("x", CelType.Uint).Compile("x + 1u").ResultType.ShouldBe(CelType.Uint);
     }
 
     [Fact]
