@@ -123,6 +123,17 @@ internal static class CelOps
         return x < y ? -1 : x > y ? 1 : 0;
     }
 
+    /// <summary>Strings order by Unicode code point (as their UTF-8 bytes do), not by UTF-16 code unit.</summary>
+    public static int CompareCodePoints(string a, string b)
+    {
+        var i = a.AsSpan().CommonPrefixLength(b);
+        if (i == a.Length || i == b.Length) return a.Length.CompareTo(b.Length);
+        return Fixup(a[i]).CompareTo(Fixup(b[i]));
+
+        // Surrogates (D800-DFFF) encode code points above FFFF: move them above E000-FFFF.
+        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
+    }
+
     /// <summary>Ordering for &lt;, &lt;=, &gt;, &gt;=: null when the kinds cannot be ordered (no such overload);
     /// int.MinValue for NaN.</summary>
     public static int? Compare(CelValue a, CelValue b)
@@ -134,7 +145,7 @@ internal static class CelOps
         switch (ka)
         {
             case CelValueKind.Bool: return a.Bits.CompareTo(b.Bits);
-            case CelValueKind.String: return Math.Sign(string.CompareOrdinal((string)a.Ref!, (string)b.Ref!));
+            case CelValueKind.String: return CompareCodePoints((string)a.Ref!, (string)b.Ref!);
             case CelValueKind.Bytes: return Math.Sign(((byte[])a.Ref!).AsSpan().SequenceCompareTo((byte[])b.Ref!));
             case CelValueKind.Timestamp:
             case CelValueKind.Duration:

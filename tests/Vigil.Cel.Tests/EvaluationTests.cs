@@ -287,3 +287,13 @@ public sealed class DoubleFormattingTests
     [InlineData("double('NaN')", "NaN")]
     public void String_of_double_follows_cel_go(string expr, string expected) => Eval.Run($"string({expr})").AsString().ShouldBe(expected);
 }
+
+public sealed class StringOrderTests
+{
+    [Theory]
+    [InlineData("'a' < 'b' && 'ab' > 'a' && '' < 'a'", true)]
+    [InlineData("'\\uFFFF' < '\\U00010000'", true)]
+    [InlineData("'\\U0001F600' > '\\uE000'", true)]
+    [InlineData("['b', 'a', '\\U0001F600', '\\uFFFD'].max() == '\\U0001F600'", true)]
+    public void Strings_compare_by_code_point(string expr, bool expected) => Eval.Run(expr).ShouldBe(CelValue.Bool(expected));
+}
