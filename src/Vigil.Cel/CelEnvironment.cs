@@ -28,6 +28,7 @@ public sealed class CelEnvironment
 
     private readonly Dictionary<string, CelType> _variables;
     private readonly Dictionary<string, long> _sizes;
+    private readonly ConcurrentDictionary<string, CelProgram> _local = new(StringComparer.Ordinal);
     private string? _key;
 
     /// <summary>An environment with the standard library and the Kubernetes extensions (strings, lists, sets, regex,
@@ -132,15 +133,20 @@ public sealed class CelEnvironment
     public CelProgram Compile(string expression)
     {
         ArgumentNullException.ThrowIfNull(expression);
+        if (_local.TryGetValue(expression, out var program)) return program;
         var key = (Key, expression);
-        if (Cache.TryGetValue(key, out var cached)) return cached;
-        var program = CompileUncached(expression);
-        if (Cache.Count >= CacheCapacity) Cache.Clear();
-        Cache[key] = program;
+        if (!Cache.TryGetValue(key, out program))
+        {
+            program = CompileUncached(expression);
+            if (Cache.Count >= CacheCapacity) Cache.Clear();
+            Cache[key] = program;
+        }
+        if (_local.Count >= CacheCapacity) _local.Clear();
+        _local[expression] = program;
         return program;
     }
 
-    private CelProgram CompileUncached(string expression)
+    internal CelProgram CompileUncached(string expression)
     {
         var ast = Parser.Parse(expression);
         var checker = new Checker(_variables, Functions, Container, TypeChecking);
