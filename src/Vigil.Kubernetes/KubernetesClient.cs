@@ -92,6 +92,7 @@ public sealed partial class KubernetesClient : IDisposable
             using var timeout = new CancellationTokenSource(Configuration.RequestTimeout, TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             HttpResponseMessage response;
+            var started = TimeProvider.GetTimestamp();
             var message = await BuildMessageAsync(request, linked.Token);
             try
             {
@@ -119,6 +120,7 @@ public sealed partial class KubernetesClient : IDisposable
             }
 
             message.Dispose();
+            LogResponse(_logger, request.Method, request.PathAndQuery, (int)response.StatusCode, TimeProvider.GetElapsedTime(started));
             if (response.IsSuccessStatusCode)
             {
                 return response;
@@ -236,6 +238,9 @@ public sealed partial class KubernetesClient : IDisposable
         504 => StatusReasons.Timeout,
         _ => null,
     };
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "{Method} {Path} answered {StatusCode} in {Elapsed}")]
+    private static partial void LogResponse(ILogger logger, HttpMethod method, string path, int statusCode, TimeSpan elapsed);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Method} {Path} failed ({Error}); retry {Attempt} in {Delay}")]
     private static partial void LogRetryAfterFailure(ILogger logger, HttpMethod method, string path, int attempt, TimeSpan delay, string error);
