@@ -232,4 +232,30 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
         await Eventually.TrueAsync(() => leaders.Contains("b"), Patience);
         timeline.ShouldNeverHaveOverlapped();
     }
+
+    [Fact]
+    public async Task Hosted_service_leads_while_the_host_runs_and_releases_on_stop()
+    {
+        var ns = await fixture.NewNamespaceAsync(_client, "lh");
+        using var client = fixture.Client(ns);
+        var leading = new TaskCompletionSource();
+        using var service = new LeaderElectionService(new LeaderElectionConfig
+        {
+            Lock = new LeaseLock(client, ns, "hosted"),
+            Identity = "hosted-1",
+            ReleaseOnCancel = true,
+            OnStartedLeading = token =>
+            {
+                leading.TrySetResult();
+                return Task.Delay(Timeout.Infinite, token);
+            },
+        });
+        await service.StartAsync(CancellationToken.None);
+        await leading.Task.WaitAsync(Patience);
+        service.Elector.IsLeader.ShouldBeTrue();
+        await service.StopAsync(CancellationToken.None);
+        var lease = await _client.Resource<Lease>().GetAsync("hosted", ns);
+        (lease.Spec!.HolderIdentity ?? string.Empty).ShouldBeEmpty();
+        lease.Spec.LeaseDurationSeconds.ShouldBe(1);
+    }
 }
