@@ -22,7 +22,7 @@ namespace Vigil.Kubernetes;
 public sealed partial class KubernetesClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly TokenBucket _rateLimiter;
+    private readonly TokenBucket? _rateLimiter;
     private readonly ILogger _logger;
     private readonly Uri _baseAddress;
 
@@ -43,7 +43,7 @@ public sealed partial class KubernetesClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(configuration.UserAgent);
-        _rateLimiter = new TokenBucket(configuration.Qps, configuration.Burst, TimeProvider);
+        _rateLimiter = configuration.Qps > 0 ? new TokenBucket(configuration.Qps, Math.Max(1, configuration.Burst), TimeProvider) : null;
         var server = configuration.Server.ToString();
         _baseAddress = new Uri(server.EndsWith('/') ? server : server + "/");
         RetryPolicy = new RetryPolicy { MaxRetries = configuration.MaxRetries };
@@ -88,7 +88,10 @@ public sealed partial class KubernetesClient : IDisposable
         var refreshedCredentials = false;
         for (var attempt = 0; ; attempt++)
         {
-            await _rateLimiter.WaitAsync(cancellationToken);
+            if (_rateLimiter is not null)
+            {
+                await _rateLimiter.WaitAsync(cancellationToken);
+            }
             using var timeout = new CancellationTokenSource(Configuration.RequestTimeout, TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             HttpResponseMessage response;
