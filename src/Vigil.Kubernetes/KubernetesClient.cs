@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -105,16 +106,24 @@ public sealed partial class KubernetesClient : IDisposable
                     await response.Content.LoadIntoBufferAsync(linked.Token);
                 }
             }
-            catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception exception) when (exception is HttpRequestException or SocketException or IOException
+                || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 message.Dispose();
-                var failure = exception is OperationCanceledException
-                    ? new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery} timed out after {Configuration.RequestTimeout}.", exception)
-                    : (HttpRequestException)exception;
+
+                // SocketsHttpHandler can let a raw SocketException escape when a connection is reset while it is being
+                // set up (seen with a peer that accepts and resets at once): treat it as a connection failure.
+                var failure = exception switch
+                {
+                    OperationCanceledException => new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery} timed out after {Configuration.RequestTimeout}.", exception),
+                    SocketException socket => new HttpRequestException(HttpRequestError.ConnectionError, $"{request.Method} {request.PathAndQuery}: {socket.Message}", socket),
+                    IOException io => new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery}: {io.Message}", io),
+                    _ => (HttpRequestException)exception,
+                };
                 var delay = RetryPolicy.ForException(request.Method, failure, attempt);
                 if (delay is null)
                 {
-                    throw failure == exception ? failure : new TimeoutException(failure.Message, exception);
+                    throw exception is OperationCanceledException ? new TimeoutException(failure.Message, exception) : failure;
                 }
 
                 LogRetryAfterFailure(_logger, request.Method, request.PathAndQuery, attempt + 1, delay.Value, failure.Message);

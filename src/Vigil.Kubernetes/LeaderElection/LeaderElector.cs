@@ -180,8 +180,10 @@ public sealed partial class LeaderElector
         {
             return false;
         }
-        catch (Exception exception) when (exception is KubernetesApiException or HttpRequestException or TimeoutException or IOException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Any failure of one attempt (API error, transport, a malformed answer) is a failed attempt, never a crash
+            // of the election loop; client-go does the same.
             LogAttemptFailed(_logger, _config.Identity, _config.Lock.Description, exception.Message);
             return false;
         }
