@@ -12,7 +12,6 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public SimulatedCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
 
-    // The API server alone: these tests set pod statuses by hand, which running kubelets would overwrite.
     public async Task InitializeAsync() => _cluster = await SimulatedCluster.StartAsync(new Vigil.Cluster.Server.ClusterOptions { Simulate = false });
 
     public async Task DisposeAsync()
