@@ -9,17 +9,30 @@ public static class WorkloadSimulation
     public static IReadOnlyList<IAsyncDisposable> Start(SimulationContext context)
     {
         var hub = new ControllerHub(context);
-        var components = new List<IAsyncDisposable>
+        var admission = new WorkloadAdmission(hub);
+        context.Operations.AddAdmissionPlugin(admission);
+        context.Operations.AddAdmissionPlugin(new ResourceQuotaAdmission(hub));
+        var storage = new StorageController(hub, admission);
+        var controllers = new List<Controller>
         {
+            new ServiceAccountController(hub),
             new ReplicaSetController(hub),
             new ReplicaSetController(hub, replicationController: true),
             new DeploymentController(hub),
             new StatefulSetController(hub),
+            new DaemonSetController(hub),
+            new JobController(hub),
+            new CronJobController(hub),
+            storage,
+            new EndpointsController(hub),
+            new ResourceQuotaController(hub),
+            new HorizontalPodAutoscalerController(hub),
+            new DisruptionController(hub),
         };
         hub.Start();
-        foreach (var c in components.OfType<Controller>()) c.Resync();
+        storage.EnsureDefaultClass();
+        foreach (var c in controllers) c.Resync();
         // Disposed in reverse order: the hub stops dispatching changes before the controllers stop.
-        components.Add(hub);
-        return components;
+        return [.. controllers, hub];
     }
 }
