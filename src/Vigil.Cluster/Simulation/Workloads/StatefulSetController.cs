@@ -92,7 +92,6 @@ public sealed class StatefulSetController : RevisionedController
             else if (ord >= 0) condemned.Add(pod);
         }
         condemned.Sort((a, b) => Ordinal(set, b).CompareTo(Ordinal(set, a)));
-        var currentReplicasBefore = (int)Json.Long(set["status"]?["currentReplicas"]);
         var done = false;
 
         // Create missing pods, replace finished ones, and (OrderedReady) wait for each to be healthy.
@@ -108,9 +107,8 @@ public sealed class StatefulSetController : RevisionedController
             }
             if (pod is null)
             {
-                var useCurrent = rolling && (spec["updateStrategy"]?["rollingUpdate"] is null
-                    ? ordinal < start + currentReplicasBefore
-                    : ordinal < start + partition);
+                // Below the partition pods stay at the current revision (the apiserver defaults the partition to 0).
+                var useCurrent = rolling && ordinal < start + partition;
                 var revision = useCurrent ? current : update;
                 if (!CreatePod(set, revision, ordinal)) return TimeSpan.FromSeconds(5);
                 done = monotonic;

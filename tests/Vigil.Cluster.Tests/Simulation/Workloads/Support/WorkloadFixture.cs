@@ -94,6 +94,43 @@ public abstract class WorkloadTest(WorkloadFixture fx)
         }
     }
 
+    /// <summary>Plays the kubelet: changes a pod's status as a kubelet's status write would.</summary>
+    protected JsonObject? SetPodStatus(string ns, string pod, Action<JsonObject> change)
+    {
+        var pods = Fx.Cluster.Operations.Registry.Find("", "v1", "pods")!;
+        return Fx.Cluster.Operations.Mutate(pods, ns, pod, p =>
+        {
+            change(p);
+            return true;
+        }, "status", "test-kubelet");
+    }
+
+    /// <summary>Marks a pod ready or not ready, as its readiness probe would.</summary>
+    protected JsonObject? SetReady(string ns, string pod, bool ready) => SetPodStatus(ns, pod, p =>
+    {
+        var now = Fx.Cluster.Clock.GetUtcNow();
+        var status = ready ? "True" : "False";
+        Vigil.Cluster.Api.Conditions.Set(p, "ContainersReady", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
+        Vigil.Cluster.Api.Conditions.Set(p, "Ready", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
+        foreach (var cs in (p["status"]?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>()) cs["ready"] = ready;
+    });
+
+    /// <summary>Checks that a condition keeps holding for a while (cluster time passes at the fixture's speed).</summary>
+    protected static async Task StaysTrue(Func<Task<bool>> probe, TimeSpan realDuration, string what)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Elapsed < realDuration)
+        {
+            if (!await probe()) throw new InvalidOperationException($"no longer true: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    protected Task<List<JsonObject>> Pods(string ns, string? selector = null) =>
+        List($"/api/v1/namespaces/{ns}/pods" + (selector is null ? "" : $"?labelSelector={Uri.EscapeDataString(selector)}"));
+
+    protected static string Name(JsonObject obj) => Str(obj["metadata"], "name")!;
+
     protected static string? Str(JsonNode? node, string key) => node is JsonObject o && o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     protected static long Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;
