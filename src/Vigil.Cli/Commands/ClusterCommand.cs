@@ -18,10 +18,12 @@ internal static class ClusterCommand
         };
         var load = new Option<string[]>("--load") { Description = "Manifest files or directories to apply at start (repeatable).", AllowMultipleArgumentsPerToken = true };
         var qps = new Option<double?>("--max-requests-per-second") { Description = "Request budget; beyond it the server answers 429 with Retry-After." };
+        var nodes = new Option<int>("--nodes") { Description = "Nodes to create at start.", DefaultValueFactory = _ => 3 };
+        var speed = new Option<double>("--speed") { Description = "Cluster seconds per real second: simulated delays (back-offs, probes, deadlines) run this many times faster.", DefaultValueFactory = _ => 1 };
         var history = new Option<int>("--watch-history") { Description = "Changes kept per resource for watches; older versions answer 410 Expired.", DefaultValueFactory = _ => 10_000 };
         var command = new Command("cluster", "Run the simulated Kubernetes cluster: an API server on 127.0.0.1 that kubectl and any Kubernetes client can use.")
         {
-            port, kubeconfig, load, qps, history,
+            port, kubeconfig, load, nodes, speed, qps, history,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -30,7 +32,11 @@ internal static class ClusterCommand
                 Port = result.GetValue(port),
                 RequestsPerSecond = result.GetValue(qps),
                 HistoryPerResource = result.GetValue(history),
+                Nodes = result.GetValue(nodes),
+                Speed = result.GetValue(speed),
             };
+            if (options.Nodes < 0) return Fail("--nodes must be 0 or more");
+            if (!(options.Speed > 0)) return Fail("--speed must be a positive number");
             await using var cluster = await SimulatedCluster.StartAsync(options, cancellationToken: cancellationToken);
             var path = Path.GetFullPath(result.GetValue(kubeconfig)!);
             cluster.WriteKubeconfig(path);
@@ -61,6 +67,12 @@ internal static class ClusterCommand
             return 0;
         });
         return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 2;
     }
 
     /// <summary>Files named directly, and the .yaml, .yml and .json files of named directories, in name order.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Api;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching;
 
 /// <summary>JSON patch (RFC 6902): add, remove, replace, move, copy, test.</summary>
@@ -241,7 +243,7 @@ public static class JsonPatch
         return (n, null);
     }
 
-    private static string GoQuote(string s) => Internal.GoFormat.Quote(s);
+    private static string GoQuote(string s) => Vigil.Cluster.Serialization.GoFormat.Quote(s);
 
     private static string InvalidIndexError(long idx) => $"Unable to access invalid index: {idx}: {InvalidIndex}";
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Api;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching;
 
 /// <summary>JSON merge patch (RFC 7386): objects merge recursively, null deletes, anything else replaces.</summary>
@@ -31,9 +33,9 @@ public static class MergePatch
             case JsonObject:
                 return (JsonObject)Apply(target, patch)!;
             case JsonArray array:
-                var pruned = Internal.GoFormat.Json(PruneNulls(array));
+                var pruned = Vigil.Cluster.Serialization.GoFormat.Json(PruneNulls(array));
                 throw ApiException.Invalid("", "", [new StatusCause("FieldValueInvalid",
-                    $"Invalid value: {Internal.GoFormat.Quote(pruned)}: json: cannot unmarshal array into Go value of type map[string]interface {{}}",
+                    $"Invalid value: {Vigil.Cluster.Serialization.GoFormat.Quote(pruned)}: json: cannot unmarshal array into Go value of type map[string]interface {{}}",
                     "patch")]);
             default:
                 throw ApiException.BadRequest("Invalid JSON Patch");

@@ -5,6 +5,8 @@ using Vigil.Cluster.Api;
 using Vigil.Cluster.Patching.Internal;
 using Vigil.Cluster.Schemas;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching;
 
 /// <summary>Who is applying, and whether conflicts with other managers are overridden.</summary>
@@ -118,7 +120,7 @@ public static class ServerSideApply
         var setChanged = previous is null || !SameSet(previous.Set, tracked);
         applier.Set = tracked;
         applier.ApiVersion = request.ApiVersion;
-        if (objectChanged || setChanged || applier.Time is null) applier.Time = GoFormat.Time(now);
+        if (objectChanged || setChanged || applier.Time is null) applier.Time = Vigil.Cluster.Api.Meta.Time(now);
 
         if (request.FieldManager == "kubectl" && merged["metadata"]?["annotations"]?[LastAppliedAnnotation] is not null)
         {
@@ -173,7 +175,7 @@ public static class ServerSideApply
                 managers.Add(entry);
             }
             entry.Set = FieldSet.Union(entry.Set, changed);
-            entry.Time = GoFormat.Time(now);
+            entry.Time = Vigil.Cluster.Api.Meta.Time(now);
         }
         WriteManagedFields(updated, managers);
     }

@@ -4,6 +4,8 @@ using Vigil.Cluster.Api;
 using Vigil.Cluster.Patching.Internal;
 using Vigil.Cluster.Schemas;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching;
 
 /// <summary>Strategic merge patch for built-in kinds: lists merge by their patch merge key; <c>$patch</c> and friends are honoured.</summary>

@@ -7,6 +7,7 @@ using Vigil.Cluster.OpenApi;
 using Vigil.Cluster.Registry;
 using Vigil.Cluster.Selectors;
 using Vigil.Cluster.Serialization;
+using Vigil.Cluster.Serialization.Protobuf;
 using Vigil.Cluster.Storage;
 
 namespace Vigil.Cluster.Server;
@@ -422,7 +423,8 @@ public sealed partial class ApiRequestHandler
         {
             "" or "application/json" or "*/*" => JsonBody.Parse(bytes, duplicates),
             "application/yaml" or "application/x-yaml" or "text/yaml" => YamlJson.Parse(Encoding.UTF8.GetString(bytes)),
-            _ => throw new ApiException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml"),
+            KubernetesProtobuf.ContentType => KubernetesProtobuf.Decode(bytes),
+            _ => throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"),
         };
         return node as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
     }
@@ -492,7 +494,8 @@ public sealed partial class ApiRequestHandler
         if (ctx.Request.ContentLength is null or > 0 && ctx.Request.Method == "DELETE")
         {
             var bytes = await ReadBodyAsync(ctx);
-            if (bytes.Length > 0 && JsonBody.Parse(bytes) is JsonObject body)
+            var isProtobuf = MediaType(ctx.Request.ContentType) == KubernetesProtobuf.ContentType;
+            if (bytes.Length > 0 && (isProtobuf ? KubernetesProtobuf.Decode(bytes) : JsonBody.Parse(bytes)) is JsonObject body)
             {
                 options = options with
                 {

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Vigil.Cluster.Registry;
 using Vigil.Cluster.Selectors;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Tables;
 
 /// <summary>

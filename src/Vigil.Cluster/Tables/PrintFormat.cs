@@ -5,6 +5,8 @@ using Vigil.Cluster.Api;
 using Vigil.Cluster.Selectors;
 using static Vigil.Cluster.Selectors.JsonAccess;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Tables;
 
 /// <summary>The small formatting helpers the Kubernetes printers share.</summary>

@@ -146,8 +146,10 @@ public sealed class ProtocolTests(ClusterFixture fx) : IClassFixture<ClusterFixt
         malformed.ShouldBe(400);
         mal!["kind"]!.GetValue<string>().ShouldBe("Status");
 
-        var (unsupported, _) = await _http.SendJson(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", "x", "application/vnd.kubernetes.protobuf");
+        var (unsupported, _) = await _http.SendJson(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", "x", "application/cbor");
         unsupported.ShouldBe(415);
+        var (garbled, _) = await _http.SendJson(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", "not protobuf", "application/vnd.kubernetes.protobuf");
+        garbled.ShouldBe(400);
 
         var (patchType, _) = await _http.Patch($"/api/v1/namespaces/{ns}/configmaps/x", "{}", "text/plain");
         patchType.ShouldBe(415);

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Tables;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Tests.Tables;
 
 public class GoFormatTests

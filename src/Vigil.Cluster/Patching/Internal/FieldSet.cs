@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching.Internal;
 
 /// <summary>

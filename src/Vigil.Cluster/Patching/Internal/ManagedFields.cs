@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using Vigil.Cluster.Serialization;
+
 namespace Vigil.Cluster.Patching.Internal;
 
 /// <summary>One entry of <c>metadata.managedFields</c>.</summary>

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Vigil.Cluster.Tables;
+
+namespace Vigil.Cluster.Serialization;
 
 /// <summary>
 /// How the apiserver's Go code renders JSON values as text: <c>fmt.Print</c> for scalars (what client-go's JSONPath
@@ -11,6 +13,74 @@ namespace Vigil.Cluster.Tables;
 /// </summary>
 internal static class GoFormat
 {
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Go's <c>%q</c> for a string (close enough: JSON string escaping without HTML-safe escapes).</summary>
+    public static string Quote(string s) => JsonSerializer.Serialize(s, Relaxed);
+
+    /// <summary>Compact JSON with minimal escaping (as Go's encoder, minus its HTML escaping).</summary>
+    public static string Json(JsonNode? node) => node is null ? "null" : node.ToJsonString(Relaxed);
+
+    /// <summary>Go's <c>%v</c> of a value decoded into <c>interface{}</c>: <c>map[a:1 b:x]</c>, <c>[1 2]</c>, <c>&lt;nil&gt;</c>.</summary>
+    public static string Value(JsonNode? node)
+    {
+        var sb = new StringBuilder();
+        WriteValue(sb, node);
+        return sb.ToString();
+    }
+
+    private static void WriteValue(StringBuilder sb, JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                sb.Append("<nil>");
+                break;
+            case JsonObject o:
+                sb.Append("map[");
+                var first = true;
+                foreach (var (k, v) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    if (!first) sb.Append(' ');
+                    first = false;
+                    sb.Append(k).Append(':');
+                    WriteValue(sb, v);
+                }
+                sb.Append(']');
+                break;
+            case JsonArray a:
+                sb.Append('[');
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (i > 0) sb.Append(' ');
+                    WriteValue(sb, a[i]);
+                }
+                sb.Append(']');
+                break;
+            default:
+                var value = node.AsValue();
+                switch (value.GetValueKind())
+                {
+                    case JsonValueKind.String:
+                        sb.Append(value.GetValue<string>());
+                        break;
+                    case JsonValueKind.True:
+                        sb.Append("true");
+                        break;
+                    case JsonValueKind.False:
+                        sb.Append("false");
+                        break;
+                    case JsonValueKind.Number:
+                        sb.Append(value.ToJsonString());
+                        break;
+                    default:
+                        sb.Append("<nil>");
+                        break;
+                }
+                break;
+        }
+    }
+
     /// <summary>A value as JSONPath's <c>PrintResults</c> writes it; null for JSON null (which prints as nothing and becomes a null cell).</summary>
     public static string? Text(JsonNode? node)
     {

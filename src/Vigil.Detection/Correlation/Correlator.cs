@@ -1,0 +1,227 @@
+namespace Vigil.Detection.Correlation;
+
+/// <summary>
+/// Groups signals into incidents. Each signal is held for up to the window so related signals can join it; then the rules
+/// run, in order, over everything held: NodeCascade (a node's signal with signals of pods on it), StorageCascade (a PVC's
+/// signal with signals of pods mounting it), Owner (signals of the pods and the workload of one owner), NamespaceStorm
+/// (many leftover signals in one namespace); what is left becomes one incident per resource. A signal that belongs to an
+/// open incident (same primary resource: the incident's fingerprint) updates it instead of opening another. An incident resolves when all its signals clear.
+/// Thread-safe; time comes from the injected clock.
+/// </summary>
+public sealed class Correlator
+{
+    private readonly CorrelationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly List<(Signal Signal, DateTimeOffset Due)> _held = [];
+    private readonly Dictionary<string, OpenIncident> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _incidentBySignal = new(StringComparer.Ordinal);
+
+    private sealed class OpenIncident(Incident incident)
+    {
+        public Incident Incident { get; set; } = incident;
+        public HashSet<string> ActiveSignals { get; } = new(StringComparer.Ordinal);
+    }
+
+    public Correlator(CorrelationOptions options, TimeProvider time)
+    {
+        options.Validate();
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>Signals waiting for their window.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (_gate) return _held.Count;
+        }
+    }
+
+    public int OpenIncidents
+    {
+        get
+        {
+            lock (_gate) return _open.Count;
+        }
+    }
+
+    /// <summary>Accepts a signal; with a zero window its incident change is returned at once.</summary>
+    public IReadOnlyList<IncidentChange> Add(Signal signal)
+    {
+        lock (_gate)
+        {
+            _held.Add((signal, _time.GetUtcNow() + _options.Window));
+            return _options.Window == TimeSpan.Zero ? FlushLocked(force: true) : [];
+        }
+    }
+
+    /// <summary>Groups the signals whose window has passed (all of them when <paramref name="force"/>), with any held signals related to them.</summary>
+    public IReadOnlyList<IncidentChange> Flush(bool force = false)
+    {
+        lock (_gate) return FlushLocked(force);
+    }
+
+    /// <summary>A condition a detector reported has cleared: its incident resolves once none of its signals hold.</summary>
+    public IReadOnlyList<IncidentChange> Clear(string signalFingerprint)
+    {
+        lock (_gate)
+        {
+            _held.RemoveAll(h => h.Signal.Fingerprint == signalFingerprint);
+            if (!_incidentBySignal.Remove(signalFingerprint, out var incidentKey) || !_open.TryGetValue(incidentKey, out var open)) return [];
+            open.ActiveSignals.Remove(signalFingerprint);
+            if (open.ActiveSignals.Count > 0) return [];
+            _open.Remove(incidentKey);
+            var resolved = open.Incident with { State = IncidentState.Resolved, LastSeen = _time.GetUtcNow() };
+            return [new IncidentChange(IncidentChangeKind.Resolved, resolved)];
+        }
+    }
+
+    private List<IncidentChange> FlushLocked(bool force)
+    {
+        var now = _time.GetUtcNow();
+        if (_held.Count == 0 || (!force && _held.All(h => h.Due > now))) return [];
+        var pending = _held.Select(h => h.Signal).ToList();
+        var due = new HashSet<string>(_held.Where(h => force || h.Due <= now).Select(h => h.Signal.Id), StringComparer.Ordinal);
+        var groups = GroupSignals(pending);
+        var changes = new List<IncidentChange>();
+        var emitted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in groups)
+        {
+            // A group waits until one of its signals is due, so late companions can still join it.
+            if (!group.Signals.Any(s => due.Contains(s.Id))) continue;
+            foreach (var s in group.Signals) emitted.Add(s.Id);
+            changes.Add(Merge(group, now));
+        }
+        _held.RemoveAll(h => emitted.Contains(h.Signal.Id));
+        return changes;
+    }
+
+    private sealed record Group(string? Rule, ResourceRef Primary, List<Signal> Signals);
+
+    private List<Group> GroupSignals(List<Signal> signals)
+    {
+        var left = new List<Signal>(signals);
+        var groups = new List<Group>();
+
+        if (_options.NodeCascade)
+        {
+            foreach (var node in left.Where(s => s.Resource.Kind == "Node").GroupBy(s => s.Resource.Name).ToList())
+            {
+                var pods = left.Where(s => s.Resource.Kind == "Pod" && s.Attributes.GetValueOrDefault(Signal.Attribute.Node) == node.Key).ToList();
+                var rule = pods.Count >= _options.NodeCascadeMinPodSignals ? "NodeCascade" : null;
+                groups.Add(new Group(rule, node.First().Resource, [.. node, .. pods]));
+                left.RemoveAll(s => node.Contains(s) || pods.Contains(s));
+            }
+            // Pod signals on a node that already has an open incident join it, and make it a cascade.
+            foreach (var open in _open.Values.Where(o => o.Incident.PrimaryResource.Kind == "Node").ToList())
+            {
+                var pods = left.Where(s => s.Resource.Kind == "Pod" && s.Attributes.GetValueOrDefault(Signal.Attribute.Node) == open.Incident.PrimaryResource.Name).ToList();
+                if (pods.Count == 0) continue;
+                groups.Add(new Group("NodeCascade", open.Incident.PrimaryResource, pods));
+                left.RemoveAll(pods.Contains);
+            }
+        }
+
+        if (_options.StorageCascade)
+        {
+            foreach (var pvc in left.Where(s => s.Resource.Kind == "PersistentVolumeClaim").GroupBy(s => s.Resource.Key).ToList())
+            {
+                var claim = pvc.First().Resource;
+                var pods = PodsMounting(left, claim);
+                groups.Add(new Group(pods.Count > 0 ? "StorageCascade" : null, claim, [.. pvc, .. pods]));
+                left.RemoveAll(s => pvc.Contains(s) || pods.Contains(s));
+            }
+            foreach (var open in _open.Values.Where(o => o.Incident.PrimaryResource.Kind == "PersistentVolumeClaim").ToList())
+            {
+                var pods = PodsMounting(left, open.Incident.PrimaryResource);
+                if (pods.Count == 0) continue;
+                groups.Add(new Group("StorageCascade", open.Incident.PrimaryResource, pods));
+                left.RemoveAll(pods.Contains);
+            }
+        }
+
+        if (_options.Owner)
+        {
+            foreach (var owned in left.Where(s => OwnerOf(s) is not null).GroupBy(s => OwnerOf(s)!.Key).ToList())
+            {
+                var owner = OwnerOf(owned.First())!;
+                groups.Add(new Group("Owner", owner, [.. owned]));
+                left.RemoveAll(owned.Contains);
+            }
+        }
+
+        if (_options.NamespaceStorm)
+        {
+            foreach (var storm in left.Where(s => s.Resource.Namespace is not null).GroupBy(s => s.Resource.Namespace!).Where(g => g.Count() > _options.NamespaceStormThreshold).ToList())
+            {
+                groups.Add(new Group("NamespaceStorm", new ResourceRef("Namespace", null, storm.Key), [.. storm]));
+                left.RemoveAll(storm.Contains);
+            }
+        }
+
+        foreach (var single in left.GroupBy(s => s.Resource.Key))
+            groups.Add(new Group(null, single.First().Resource, [.. single]));
+        return groups;
+    }
+
+    /// <summary>The workload a signal is really about: the owner named by the detector, or the resource itself when it is a workload.</summary>
+    private static ResourceRef? OwnerOf(Signal s)
+    {
+        if (s.Attributes.TryGetValue(Signal.Attribute.OwnerKind, out var kind) && s.Attributes.TryGetValue(Signal.Attribute.OwnerName, out var name))
+            return new ResourceRef(kind, s.Resource.Namespace, name);
+        return s.Resource.Kind is "Deployment" or "StatefulSet" or "DaemonSet" or "Job" or "CronJob" or "ReplicaSet" ? s.Resource with { Uid = null, ApiVersion = null } : null;
+    }
+
+    private static List<Signal> PodsMounting(List<Signal> signals, ResourceRef claim) =>
+        signals.Where(s => s.Resource.Kind == "Pod" && s.Resource.Namespace == claim.Namespace && ClaimNames(s).Contains(claim.Name)).ToList();
+
+    private static string[] ClaimNames(Signal s) =>
+        s.Attributes.TryGetValue(Signal.Attribute.PersistentVolumeClaims, out var claims) ? claims.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+
+    /// <summary>One open incident per primary resource: its fingerprint.</summary>
+    private static string Key(ResourceRef primary) => primary.Key;
+
+    private IncidentChange Merge(Group group, DateTimeOffset now)
+    {
+        var key = Key(group.Primary);
+        if (_open.TryGetValue(key, out var open))
+        {
+            var signals = open.Incident.Signals.Concat(group.Signals).GroupBy(s => s.Fingerprint).Select(g => g.Last()).ToList();
+            open.Incident = open.Incident with
+            {
+                Signals = signals,
+                CorrelationRule = group.Rule ?? open.Incident.CorrelationRule,
+                LastSeen = now,
+                Occurrences = open.Incident.Occurrences + group.Signals.Count,
+            };
+            Track(open, group.Signals, key);
+            return new IncidentChange(IncidentChangeKind.Updated, open.Incident);
+        }
+        var incident = new Incident
+        {
+            Id = Guid.NewGuid().ToString("N")[..12],
+            Fingerprint = key,
+            CorrelationRule = group.Rule,
+            PrimaryResource = group.Primary,
+            Signals = group.Signals.GroupBy(s => s.Fingerprint).Select(g => g.Last()).ToList(),
+            FirstSeen = group.Signals.Min(s => s.ObservedAt),
+            LastSeen = now,
+            Occurrences = group.Signals.Count,
+        };
+        var created = new OpenIncident(incident);
+        _open[key] = created;
+        Track(created, group.Signals, key);
+        return new IncidentChange(IncidentChangeKind.Opened, incident);
+    }
+
+    private void Track(OpenIncident open, IEnumerable<Signal> signals, string key)
+    {
+        foreach (var s in signals)
+        {
+            open.ActiveSignals.Add(s.Fingerprint);
+            _incidentBySignal[s.Fingerprint] = key;
+        }
+    }
+}

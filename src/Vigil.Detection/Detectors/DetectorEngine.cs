@@ -1,0 +1,183 @@
+using Vigil.Kubernetes.Models;
+
+namespace Vigil.Detection.Detectors;
+
+/// <summary>What one observation changed: signals raised, fingerprints of signals that stopped holding, and what was held back.</summary>
+public sealed record DetectionResult(IReadOnlyList<Signal> Raised, IReadOnlyList<string> Cleared, int SuppressedByCooldown)
+{
+    public static DetectionResult None { get; } = new([], [], 0);
+    public bool IsEmpty => Raised.Count == 0 && Cleared.Count == 0 && SuppressedByCooldown == 0;
+}
+
+/// <summary>
+/// Runs the detectors over objects as they change. A finding that starts holding becomes a Signal once it has held for
+/// the detector's threshold (a periodic <see cref="Rescan"/> catches thresholds that pass between changes); one that stops
+/// holding is reported cleared. After raising, a detector stays quiet about the same resource for its cooldown.
+/// Thread-safe; a detector that throws on a malformed object is counted and skipped, never fatal.
+/// </summary>
+public sealed class DetectorEngine
+{
+    private readonly ILookup<string, IDetector> _byKind;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    // What holds, per source object: fingerprint → holding.
+    private readonly Dictionary<string, Dictionary<string, Holding>> _bySource = new(StringComparer.Ordinal);
+    // How many source objects hold each raised fingerprint (events from several objects can say the same thing).
+    private readonly Dictionary<string, int> _raisedHolders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastRaised = new(StringComparer.Ordinal);
+
+    private sealed class Holding(IDetector detector, Finding finding, DateTimeOffset since)
+    {
+        public IDetector Detector { get; } = detector;
+        public Finding Finding { get; set; } = finding;
+        public DateTimeOffset Since { get; } = since;
+        public bool Raised { get; set; }
+        public bool Suppressed { get; set; }
+    }
+
+    public DetectorEngine(IEnumerable<IDetector> detectors, TimeProvider time)
+    {
+        var enabled = detectors.Where(d => d.Options.Enabled).ToList();
+        _byKind = enabled.SelectMany(d => d is ReplicasUnavailable ? ReplicasUnavailable.Kinds.Select(k => (k, d)) : [(d.Kind, d)]).ToLookup(x => x.Item1, x => x.Item2);
+        Detectors = enabled;
+        _time = time;
+    }
+
+    public IReadOnlyList<IDetector> Detectors { get; }
+
+    /// <summary>Kinds some detector evaluates: what the operator must watch.</summary>
+    public IEnumerable<string> Kinds => _byKind.Select(g => g.Key);
+
+    /// <summary>Detector failures on malformed objects, by detector name.</summary>
+    public IReadOnlyDictionary<string, long> Failures
+    {
+        get
+        {
+            lock (_gate) return new Dictionary<string, long>(_failures);
+        }
+    }
+
+    private readonly Dictionary<string, long> _failures = new(StringComparer.Ordinal);
+
+    /// <summary>Evaluates an object that was added or changed.</summary>
+    public DetectionResult Observe(KubernetesObject obj, IClusterView cluster)
+    {
+        var kind = obj.Kind ?? "";
+        var now = _time.GetUtcNow();
+        var findings = new List<(IDetector Detector, Finding Finding)>();
+        foreach (var detector in _byKind[kind])
+        {
+            try
+            {
+                foreach (var f in detector.Evaluate(obj, now, cluster)) findings.Add((detector, f));
+            }
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException or System.Text.Json.JsonException)
+            {
+                lock (_gate) _failures[detector.Name] = _failures.GetValueOrDefault(detector.Name) + 1;
+            }
+        }
+        lock (_gate) return Reconcile(SourceKey(obj), findings, now);
+    }
+
+    /// <summary>An object was deleted: everything it held clears.</summary>
+    public DetectionResult Forget(string kind, string? ns, string name)
+    {
+        lock (_gate) return Reconcile(SourceKey(kind, ns, name), [], _time.GetUtcNow());
+    }
+
+    /// <summary>Re-evaluates every object, so thresholds that passed without a change are noticed.</summary>
+    public DetectionResult Rescan(IEnumerable<KubernetesObject> objects, IClusterView cluster)
+    {
+        var raised = new List<Signal>();
+        var cleared = new List<string>();
+        var suppressed = 0;
+        foreach (var obj in objects)
+        {
+            var r = Observe(obj, cluster);
+            raised.AddRange(r.Raised);
+            cleared.AddRange(r.Cleared);
+            suppressed += r.SuppressedByCooldown;
+        }
+        return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
+    }
+
+    private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now)
+    {
+        _bySource.TryGetValue(source, out var held);
+        var next = new Dictionary<string, Holding>(StringComparer.Ordinal);
+        var raised = new List<Signal>();
+        var cleared = new List<string>();
+        var suppressed = 0;
+        foreach (var (detector, finding) in findings)
+        {
+            var fingerprint = Fingerprint(detector, finding);
+            if (next.ContainsKey(fingerprint)) continue;
+            var holding = held?.GetValueOrDefault(fingerprint) ?? new Holding(detector, finding, finding.Since ?? now);
+            holding.Finding = finding;
+            next[fingerprint] = holding;
+            if (holding.Raised || holding.Suppressed || now - holding.Since < detector.Options.Threshold) continue;
+            var cooldownKey = $"{detector.Name}|{finding.Resource.Key}";
+            holding.Raised = true;
+            if (_lastRaised.TryGetValue(cooldownKey, out var last) && now - last < detector.Options.Cooldown && !IsHeld(fingerprint))
+            {
+                // Quiet within the cooldown: the condition came back too soon after it was last raised. Its clearing stays silent too.
+                suppressed++;
+                holding.Raised = false;
+                holding.Suppressed = true;
+                continue;
+            }
+            if (_raisedHolders.TryGetValue(fingerprint, out var holders) && holders > 0)
+            {
+                _raisedHolders[fingerprint] = holders + 1;
+                continue;
+            }
+            _raisedHolders[fingerprint] = 1;
+            _lastRaised[cooldownKey] = now;
+            raised.Add(ToSignal(detector, finding, now));
+        }
+        foreach (var (fingerprint, old) in held ?? [])
+        {
+            if (next.ContainsKey(fingerprint) || !old.Raised) continue;
+            var holders = _raisedHolders.GetValueOrDefault(fingerprint) - 1;
+            if (holders > 0) _raisedHolders[fingerprint] = holders;
+            else
+            {
+                _raisedHolders.Remove(fingerprint);
+                cleared.Add(fingerprint);
+            }
+        }
+        if (next.Count == 0) _bySource.Remove(source);
+        else _bySource[source] = next;
+        if (_lastRaised.Count > 100_000) PruneCooldowns(now);
+        return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
+    }
+
+    private bool IsHeld(string fingerprint) => _raisedHolders.GetValueOrDefault(fingerprint) > 0;
+
+    private static Signal ToSignal(IDetector detector, Finding finding, DateTimeOffset now) => new()
+    {
+        Id = Guid.NewGuid().ToString("N"),
+        Source = detector.Name,
+        Reason = finding.Reason,
+        Severity = detector.Options.Severity,
+        Resource = finding.Resource,
+        Message = finding.Message,
+        ObservedAt = now,
+        Labels = finding.Labels,
+        Attributes = finding.Attributes,
+    };
+
+    /// <summary>The fingerprint of the signal a finding becomes (the same as <see cref="Signal.Fingerprint"/>).</summary>
+    public static string Fingerprint(IDetector detector, Finding finding) => $"{detector.Name}|{finding.Reason}|{finding.Resource.Key}";
+
+    private void PruneCooldowns(DateTimeOffset now)
+    {
+        var longest = Detectors.Max(d => d.Options.Cooldown);
+        foreach (var (key, at) in _lastRaised.ToList())
+            if (now - at > longest) _lastRaised.Remove(key);
+    }
+
+    private static string SourceKey(KubernetesObject obj) => SourceKey(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? "");
+
+    private static string SourceKey(string kind, string? ns, string name) => $"{kind}/{ns}/{name}";
+}

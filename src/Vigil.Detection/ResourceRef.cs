@@ -1,0 +1,10 @@
+namespace Vigil.Detection;
+
+/// <summary>The Kubernetes object something is about. Namespace is null for cluster-scoped kinds; Uid when known.</summary>
+public sealed record ResourceRef(string Kind, string? Namespace, string Name, string? Uid = null, string? ApiVersion = null)
+{
+    /// <summary><c>Kind/namespace/name</c>, or <c>Kind/name</c> for cluster-scoped objects: the identity used in fingerprints and messages.</summary>
+    public string Key => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
+
+    public override string ToString() => Key;
+}

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+
+namespace Vigil.Diagnosis.Redaction;
+
+/// <summary>
+/// Removes secrets from text before it leaves the process (sinks, LLM prompts, logs, reports): tokens, passwords,
+/// private keys, bearer and basic credentials, cloud provider keys, connection strings, and patterns the operator
+/// configures. A redacted value is replaced by <see cref="Mask"/>, keeping the key or scheme so the line stays readable.
+/// </summary>
+public sealed partial class Redactor
+{
+    public const string Mask = "[REDACTED]";
+
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(200);
+    private readonly IReadOnlyList<Regex> _custom;
+
+    /// <param name="customPatterns">Extra regular expressions; the whole match (or its group named <c>secret</c>) is masked.</param>
+    public Redactor(IEnumerable<string>? customPatterns = null)
+    {
+        var custom = new List<Regex>();
+        foreach (var pattern in customPatterns ?? [])
+        {
+            try
+            {
+                custom.Add(new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"redaction pattern \"{pattern}\" is not a valid regular expression: {e.Message}", nameof(customPatterns), e);
+            }
+        }
+        _custom = custom;
+    }
+
+    public static Redactor Default { get; } = new();
+
+    // A PEM private key block, whole.
+    [GeneratedRegex(@"-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z0-9]+ )?PRIVATE KEY-----", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex PemPrivateKey();
+
+    // Authorization headers and their relatives: the scheme stays, the credential goes.
+    [GeneratedRegex(@"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9\-._~+/]{8,}=*", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex AuthScheme();
+
+    // key=value, key: value, "key": "value" where the key names a secret (an auth scheme already handled above is skipped).
+    [GeneratedRegex(@"(?i)(""?[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|auth|credential)[\w.\-]*""?\s*[:=]\s*)(?!(?:bearer|basic|token)\s|\[REDACTED\])(""[^""]*""|'[^']*'|[^\s,;&""']+)", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex SecretAssignment();
+
+    // Credentials embedded in URLs: scheme://user:password@host
+    [GeneratedRegex(@"(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/@]+:)([^\s@/]+)(@)", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex UrlCredentials();
+
+    // JSON Web Tokens (three base64url segments, the first starting with {" encoded).
+    [GeneratedRegex(@"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\b", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex Jwt();
+
+    // AWS access key ids, GitHub, Slack, Google API keys, Stripe secret keys.
+    [GeneratedRegex(@"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bxox[baprs]-[A-Za-z0-9\-]{10,}\b|\bAIza[0-9A-Za-z_\-]{35}\b|\bsk_live_[0-9A-Za-z]{16,}\b", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex CloudKeys();
+
+    // Azure-style connection strings: AccountKey=..., SharedAccessKey=...
+    [GeneratedRegex(@"(?i)((?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=)([^;\s&]+)", RegexOptions.CultureInvariant, 200)]
+    private static partial Regex ConnectionStringKeys();
+
+    public string Redact(string text)
+    {
+        if (string.IsNullOrEmpty(text)) return text;
+        try
+        {
+            text = PemPrivateKey().Replace(text, Mask);
+            text = Jwt().Replace(text, Mask);
+            text = CloudKeys().Replace(text, Mask);
+            text = UrlCredentials().Replace(text, m => m.Groups[1].Value + Mask + m.Groups[3].Value);
+            text = ConnectionStringKeys().Replace(text, m => m.Groups[1].Value + Mask);
+            text = AuthScheme().Replace(text, m => m.Groups[1].Value + " " + Mask);
+            text = SecretAssignment().Replace(text, m => m.Groups[1].Value + (m.Groups[2].Value.StartsWith('"') ? "\"" + Mask + "\"" : Mask));
+            foreach (var custom in _custom)
+                text = custom.Replace(text, m => m.Groups["secret"] is { Success: true } g
+                    ? m.Value[..(g.Index - m.Index)] + Mask + m.Value[(g.Index - m.Index + g.Length)..]
+                    : Mask);
+            return text;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // A line too costly to scan is withheld rather than risk letting a secret through.
+            return Mask;
+        }
+    }
+
+    public IReadOnlyList<string> Redact(IEnumerable<string> lines) => [.. lines.Select(Redact)];
+}

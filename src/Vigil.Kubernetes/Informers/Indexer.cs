@@ -1,0 +1,221 @@
+using Vigil.Kubernetes.Models;
+
+namespace Vigil.Kubernetes.Informers;
+
+/// <summary>Computes the index values of an object for one named index.</summary>
+public delegate IEnumerable<string> IndexFunc<in T>(T obj);
+
+/// <summary>A read view of an informer's cache.</summary>
+public interface IReadOnlyIndexer<T>
+    where T : class, IKubernetesObject
+{
+    int Count { get; }
+
+    T? GetByKey(string key);
+
+    T? Get(string? @namespace, string name);
+
+    IReadOnlyList<T> List();
+
+    IReadOnlyList<string> ListKeys();
+
+    /// <summary>Objects whose <paramref name="indexName"/> index includes <paramref name="value"/>.</summary>
+    IReadOnlyList<T> ByIndex(string indexName, string value);
+
+    IReadOnlyList<string> IndexKeys(string indexName, string value);
+}
+
+/// <summary>
+/// The thread-safe cache behind an informer: objects by <c>namespace/name</c> plus named secondary indexes
+/// (client-go's threadSafeMap and Indexer). The <see cref="NamespaceIndex"/> is always present.
+/// </summary>
+public sealed class Indexer<T> : IReadOnlyIndexer<T>
+    where T : class, IKubernetesObject
+{
+    public const string NamespaceIndex = "namespace";
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IndexFunc<T>> _indexers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indices = new(StringComparer.Ordinal);
+
+    public Indexer()
+    {
+        AddIndexer(NamespaceIndex, obj => [obj.Metadata.Namespace ?? string.Empty]);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds an index; existing objects are indexed right away.</summary>
+    public void AddIndexer(string name, IndexFunc<T> indexFunc)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(indexFunc);
+        lock (_gate)
+        {
+            if (!_indexers.TryAdd(name, indexFunc))
+            {
+                throw new InvalidOperationException($"Index '{name}' already exists.");
+            }
+
+            _indices[name] = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            foreach (var (key, obj) in _items)
+            {
+                AddToIndex(name, indexFunc, key, obj);
+            }
+        }
+    }
+
+    /// <summary>Adds or replaces; returns the previous object, if any.</summary>
+    public T? Upsert(T obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var key = ObjectKeys.For(obj);
+        lock (_gate)
+        {
+            _items.TryGetValue(key, out var old);
+            _items[key] = obj;
+            UpdateIndices(key, old, obj);
+            return old;
+        }
+    }
+
+    /// <summary>Removes by key; returns the removed object, if any.</summary>
+    public T? Remove(string key)
+    {
+        lock (_gate)
+        {
+            if (!_items.Remove(key, out var old))
+            {
+                return null;
+            }
+
+            UpdateIndices(key, old, null);
+            return old;
+        }
+    }
+
+    /// <summary>Replaces the whole content atomically.</summary>
+    public void Replace(IEnumerable<T> objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        lock (_gate)
+        {
+            _items.Clear();
+            foreach (var index in _indices.Values)
+            {
+                index.Clear();
+            }
+
+            foreach (var obj in objects)
+            {
+                var key = ObjectKeys.For(obj);
+                _items[key] = obj;
+                UpdateIndices(key, null, obj);
+            }
+        }
+    }
+
+    public T? GetByKey(string key)
+    {
+        lock (_gate)
+        {
+            return _items.GetValueOrDefault(key);
+        }
+    }
+
+    public T? Get(string? @namespace, string name) => GetByKey(ObjectKeys.For(@namespace, name));
+
+    public IReadOnlyList<T> List()
+    {
+        lock (_gate)
+        {
+            return [.. _items.Values];
+        }
+    }
+
+    public IReadOnlyList<string> ListKeys()
+    {
+        lock (_gate)
+        {
+            return [.. _items.Keys];
+        }
+    }
+
+    public IReadOnlyList<T> ByIndex(string indexName, string value)
+    {
+        lock (_gate)
+        {
+            return [.. KeysOf(indexName, value).Select(key => _items[key])];
+        }
+    }
+
+    public IReadOnlyList<string> IndexKeys(string indexName, string value)
+    {
+        lock (_gate)
+        {
+            return [.. KeysOf(indexName, value)];
+        }
+    }
+
+    private HashSet<string> KeysOf(string indexName, string value)
+    {
+        if (!_indices.TryGetValue(indexName, out var index))
+        {
+            throw new ArgumentException($"Index '{indexName}' does not exist.", nameof(indexName));
+        }
+
+        return index.TryGetValue(value, out var keys) ? keys : [];
+    }
+
+    private void UpdateIndices(string key, T? old, T? current)
+    {
+        foreach (var (name, indexFunc) in _indexers)
+        {
+            if (old is not null)
+            {
+                var index = _indices[name];
+                foreach (var value in indexFunc(old))
+                {
+                    if (index.TryGetValue(value, out var keys))
+                    {
+                        keys.Remove(key);
+                        if (keys.Count == 0)
+                        {
+                            index.Remove(value);
+                        }
+                    }
+                }
+            }
+
+            if (current is not null)
+            {
+                AddToIndex(name, indexFunc, key, current);
+            }
+        }
+    }
+
+    private void AddToIndex(string name, IndexFunc<T> indexFunc, string key, T obj)
+    {
+        var index = _indices[name];
+        foreach (var value in indexFunc(obj))
+        {
+            if (!index.TryGetValue(value, out var keys))
+            {
+                keys = new HashSet<string>(StringComparer.Ordinal);
+                index[value] = keys;
+            }
+
+            keys.Add(key);
+        }
+    }
+}

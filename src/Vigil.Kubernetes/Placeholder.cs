@@ -1,3 +1,0 @@
-namespace Vigil.Kubernetes;
-
-internal static class Placeholder;
