@@ -42,12 +42,35 @@ public sealed class DisruptionTests(WorkloadFixture fx) : WorkloadTest(fx), ICla
             ["metadata"] = new JsonObject { ["name"] = pod, ["namespace"] = ns },
         });
 
+    private static string Worker(string name) => $$"""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: {{name}}
+          labels: {app: worker}
+        spec:
+          containers:
+          - name: worker
+            image: busybox:1.36
+        """;
+
     [Fact]
     public async Task A_budget_reports_its_pods_and_evictions_respect_it()
     {
         var ns = await Namespace("pdb");
-        await Apply(ns, Web("minAvailable: 2"));
-        var pdb = await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web", o => Int(o["status"]?["currentHealthy"]) == 3, "three healthy");
+        // Bare pods: nothing replaces an evicted one, so the budget's arithmetic is plain to see.
+        await Apply(ns, string.Join("\n---\n", Worker("w1"), Worker("w2"), Worker("w3")) + "\n" + """
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata:
+              name: workers
+            spec:
+              minAvailable: 2
+              selector:
+                matchLabels: {app: worker}
+            """);
+        var pdb = await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/workers", o => Int(o["status"]?["currentHealthy"]) == 3, "three healthy");
         var st = pdb["status"]!;
         Int(st["desiredHealthy"]).ShouldBe(2);
         Int(st["expectedPods"]).ShouldBe(3);
@@ -57,16 +80,34 @@ public sealed class DisruptionTests(WorkloadFixture fx) : WorkloadTest(fx), ICla
         Str(condition, "status").ShouldBe("True");
         Str(condition, "reason").ShouldBe("SufficientPods");
 
-        var pods = await Pods(ns);
-        (await Evict(ns, Name(pods[0]))).Status.ShouldBe(201);
-        var second = await Evict(ns, Name(pods[1]));
+        (await Evict(ns, "w1")).Status.ShouldBe(201);
+        var second = await Evict(ns, "w2");
         second.Status.ShouldBe(429);
         Str(second.Body, "message").ShouldBe("Cannot evict pod as it would violate the pod's disruption budget.");
+        pdb = await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/workers",
+            o => Int(o["status"]?["currentHealthy"]) == 2 && o["status"]?["disruptedPods"] is null, "w1 gone");
+        Int(pdb["status"]!["disruptionsAllowed"]).ShouldBe(0);
+        Int(pdb["status"]!["expectedPods"]).ShouldBe(2);
+        HasCondition(pdb, "DisruptionAllowed", "False", "InsufficientPods").ShouldBeTrue();
 
-        // The Deployment replaces the evicted pod; the budget allows one disruption again.
-        pdb = await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web",
-            o => Int(o["status"]?["disruptionsAllowed"]) == 1 && Int(o["status"]?["currentHealthy"]) == 3 && o["status"]?["disruptedPods"] is null, "budget restored");
-        (await Evict(ns, Name(pods[1]))).Status.ShouldBe(201);
+        // A new healthy pod makes room for one disruption again.
+        await Apply(ns, Worker("w4"));
+        await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/workers", o => Int(o["status"]?["disruptionsAllowed"]) == 1, "budget restored");
+        (await Evict(ns, "w2")).Status.ShouldBe(201);
+    }
+
+    [Fact]
+    public async Task Evicting_a_deployment_pod_is_allowed_while_the_budget_has_room()
+    {
+        var ns = await Namespace("pdbdeploy");
+        await Apply(ns, Web("minAvailable: 2"));
+        await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web", o => Int(o["status"]?["disruptionsAllowed"]) == 1, "one disruption allowed");
+        var victim = Name((await Pods(ns))[0]);
+        (await Evict(ns, victim)).Status.ShouldBe(201);
+        // The Deployment replaces the evicted pod and the budget recovers.
+        await WaitFor($"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/web",
+            o => Int(o["status"]?["currentHealthy"]) == 3 && Int(o["status"]?["disruptionsAllowed"]) == 1 && o["status"]?["disruptedPods"] is null, "budget recovered");
+        (await Pods(ns)).ShouldNotContain(p => Name(p) == victim);
     }
 
     [Fact]
