@@ -57,7 +57,7 @@ public sealed class EndpointsTests(WorkloadFixture fx) : WorkloadTest(fx), IClas
         (await Kubectl.Run("get", "endpoints", "api", "-n", ns)).Succeeded().Stdout.ShouldContain(":8080");
 
         var notReady = Name(pods[0]);
-        SetReady(ns, notReady, false);
+        await SetReady(ns, notReady, false);
         ep = await WaitFor($"/api/v1/namespaces/{ns}/endpoints/api", o => o["subsets"]?[0]?["notReadyAddresses"] is JsonArray { Count: 1 }, "one not ready");
         Str(ep["subsets"]![0]!["notReadyAddresses"]![0]!["targetRef"], "name").ShouldBe(notReady);
         ep["subsets"]![0]!["addresses"]!.AsArray().Count.ShouldBe(1);

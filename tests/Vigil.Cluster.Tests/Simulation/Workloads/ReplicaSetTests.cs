@@ -55,7 +55,7 @@ public sealed class ReplicaSetTests(WorkloadFixture fx) : WorkloadTest(fx), ICla
         var current = await Pods(ns);
         var victim = Name(current[1]);
         await WaitFor($"/api/v1/namespaces/{ns}/pods/{victim}", p => Str(p["status"], "phase") == "Running", "victim running");
-        SetReady(ns, victim, false);
+        await SetReady(ns, victim, false);
         (await Kubectl.Run("scale", "replicaset/frontend", "--replicas=2", "-n", ns)).Succeeded();
         await WaitForEvent(ns, "frontend", "SuccessfulDelete", $"Deleted pod: {victim}");
         var left = await WaitForList($"/api/v1/namespaces/{ns}/pods", l => l.Count == 2, "two pods");

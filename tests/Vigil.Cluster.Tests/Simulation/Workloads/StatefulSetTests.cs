@@ -60,12 +60,12 @@ public sealed class StatefulSetTests(WorkloadFixture fx) : WorkloadTest(fx), ICl
         sts["status"]!["readyReplicas"].ShouldBeNull();
 
         // Once db-0 is ready, db-1 follows, then db-2.
-        SetReady(ns, "db-0", true);
+        await SetReady(ns, "db-0", true);
         await WaitFor($"/api/v1/namespaces/{ns}/pods/db-1", p => Str(p["status"], "phase") == "Running", "db-1 running");
         await StaysTrue(async () => await Get($"/api/v1/namespaces/{ns}/pods/db-2") is null, TimeSpan.FromSeconds(0.5), "db-2 waits for db-1");
-        SetReady(ns, "db-1", true);
+        await SetReady(ns, "db-1", true);
         await WaitFor($"/api/v1/namespaces/{ns}/pods/db-2", p => Str(p["status"], "phase") == "Running", "db-2 running");
-        SetReady(ns, "db-2", true);
+        await SetReady(ns, "db-2", true);
         sts = await WaitFor($"/apis/apps/v1/namespaces/{ns}/statefulsets/db", o => Int(o["status"]?["readyReplicas"]) == 3, "3 ready");
         Int(sts["status"]!["availableReplicas"]).ShouldBe(3);
         Int(sts["status"]!["currentReplicas"]).ShouldBe(3);

@@ -123,7 +123,20 @@ public sealed class TestKubelet : IAsyncDisposable
             });
             return null;
         }
-        if (phase == "Running") return null;
+        if (phase == "Running")
+        {
+            // The readiness probe follows the pod's sim.vigil.io/ready annotation, which may change on a live pod.
+            var isReady = Meta.Str((pod["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => Meta.Str(c, "type") == "Ready"), "status") == "True";
+            if (isReady != ready)
+                Write(key, p =>
+                {
+                    var status = ready ? "True" : "False";
+                    Conditions.Set(p, "ContainersReady", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
+                    Conditions.Set(p, "Ready", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
+                    foreach (var cs in (p["status"]?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>()) cs["ready"] = ready;
+                });
+            return null;
+        }
         if (phase == "Pending" && Meta.Str(pod["status"]?["containerStatuses"]?[0]?["state"]?["waiting"], "reason") == "ImagePullBackOff") return null;
         Write(key, p =>
         {

@@ -94,26 +94,15 @@ public abstract class WorkloadTest(WorkloadFixture fx)
         }
     }
 
-    /// <summary>Plays the kubelet: changes a pod's status as a kubelet's status write would.</summary>
-    protected JsonObject? SetPodStatus(string ns, string pod, Action<JsonObject> change)
+    /// <summary>
+    /// Makes a pod's readiness probe pass or fail by its <c>sim.vigil.io/ready</c> annotation, which the kubelet
+    /// follows on a live pod; returns once the pod's Ready condition says so.
+    /// </summary>
+    protected async Task SetReady(string ns, string pod, bool ready)
     {
-        var pods = Fx.Cluster.Operations.Registry.Find("", "v1", "pods")!;
-        return Fx.Cluster.Operations.Mutate(pods, ns, pod, p =>
-        {
-            change(p);
-            return true;
-        }, "status", "test-kubelet");
+        (await Kubectl.Run("annotate", "pod", pod, "-n", ns, $"sim.vigil.io/ready={(ready ? "true" : "false")}", "--overwrite")).Succeeded();
+        await WaitFor($"/api/v1/namespaces/{ns}/pods/{pod}", p => HasCondition(p, "Ready", ready ? "True" : "False"), $"{pod} ready={ready}");
     }
-
-    /// <summary>Marks a pod ready or not ready, as its readiness probe would.</summary>
-    protected JsonObject? SetReady(string ns, string pod, bool ready) => SetPodStatus(ns, pod, p =>
-    {
-        var now = Fx.Cluster.Clock.GetUtcNow();
-        var status = ready ? "True" : "False";
-        Vigil.Cluster.Api.Conditions.Set(p, "ContainersReady", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
-        Vigil.Cluster.Api.Conditions.Set(p, "Ready", status, ready ? null : "ContainersNotReady", null, now, probeTimes: true);
-        foreach (var cs in (p["status"]?["containerStatuses"] as JsonArray ?? []).OfType<JsonObject>()) cs["ready"] = ready;
-    });
 
     /// <summary>Checks that a condition keeps holding for a while (cluster time passes at the fixture's speed).</summary>
     protected static async Task StaysTrue(Func<Task<bool>> probe, TimeSpan realDuration, string what)
