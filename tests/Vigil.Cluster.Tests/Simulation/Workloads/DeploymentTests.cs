@@ -98,6 +98,14 @@ public sealed class DeploymentTests(WorkloadFixture fx) : WorkloadTest(fx), ICla
         history.ShouldContain("\n3 ");
         (await Kubectl.Run("rollout", "history", "deployment/web", "-n", ns, "--revision=2")).Succeeded().Stdout.ShouldContain("nginx:1.26");
 
+        // kubectl rollout restart stamps the template: a new ReplicaSet rolls out.
+        (await Kubectl.Run("rollout", "restart", "deployment/web", "-n", ns)).Succeeded();
+        (await Kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=30s")).Succeeded();
+        var restarted = await WaitForList($"/apis/apps/v1/namespaces/{ns}/replicasets", l => l.Count == 3, "a third ReplicaSet");
+        var rs4 = restarted.Single(r => Str(r["metadata"]!["annotations"], "deployment.kubernetes.io/revision") == "4");
+        Str(rs4["spec"]!["template"]!["metadata"]!["annotations"], "kubectl.kubernetes.io/restartedAt").ShouldNotBeNull();
+        hash1 = Str(rs4["metadata"]!["labels"], "pod-template-hash")!;
+
         // kubectl scale goes through the scale subresource; the controller scales the active ReplicaSet.
         (await Kubectl.Run("scale", "deployment/web", "--replicas=5", "-n", ns)).Succeeded();
         await WaitFor($"/apis/apps/v1/namespaces/{ns}/deployments/web", o => Int(o["status"]?["availableReplicas"]) == 5, "scaled to 5");

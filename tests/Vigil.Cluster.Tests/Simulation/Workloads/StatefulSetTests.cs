@@ -113,6 +113,15 @@ public sealed class StatefulSetTests(WorkloadFixture fx) : WorkloadTest(fx), ICl
         history.ShouldContain("1 ");
         history.ShouldContain("2 ");
 
+        // kubectl rollout undo applies the previous ControllerRevision back to the set.
+        (await Kubectl.Run("rollout", "undo", "statefulset/db", "-n", ns)).Succeeded().Stdout.ShouldContain("rolled back");
+        (await Kubectl.Run("rollout", "status", "statefulset/db", "-n", ns, "--timeout=30s")).Succeeded();
+        var undone = await WaitFor($"/apis/apps/v1/namespaces/{ns}/statefulsets/db",
+            o => Str(o["status"], "updateRevision") == Str(before["status"], "updateRevision") && Str(o["status"], "currentRevision") == Str(o["status"], "updateRevision"), "back at revision 1's template");
+        Str(undone["spec"]!["template"]!["spec"]!["containers"]![0], "image").ShouldBe("postgres:16");
+        var reused = (await Get($"/apis/apps/v1/namespaces/{ns}/controllerrevisions/{Str(before["status"], "updateRevision")}"))!;
+        Int(reused["revision"]).ShouldBe(3);
+
         var (_, list) = await Fx.Http.Get($"/api/v1/namespaces/{ns}/pods");
         var rv = Str(list!["metadata"], "resourceVersion");
         await using var watch = await WatchStream.Open(Fx.Http, $"/api/v1/namespaces/{ns}/pods?watch=true&resourceVersion={rv}");
