@@ -277,3 +277,38 @@ public sealed class OwnerIndex
             }
     }
 }
+
+/// <summary>Label selectors of one kind of object (Services, disruption budgets), by namespace, for mapping a pod change to the objects that select it.</summary>
+public sealed class SelectorIndex
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, Selectors.LabelSelector>> _byNamespace =
+        new(StringComparer.Ordinal);
+
+    public void Set(ObjectKey key, Selectors.LabelSelector? selector)
+    {
+        if (selector is null)
+        {
+            if (_byNamespace.TryGetValue(key.Namespace, out var map)) map.TryRemove(key.Name, out _);
+            return;
+        }
+        _byNamespace.GetOrAdd(key.Namespace, _ => new(StringComparer.Ordinal))[key.Name] = selector;
+    }
+
+    public bool Contains(ObjectKey key) => _byNamespace.TryGetValue(key.Namespace, out var map) && map.ContainsKey(key.Name);
+
+    /// <summary>The objects in the namespace whose selector matches either set of labels.</summary>
+    public IEnumerable<ObjectKey> Matching(string ns, IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string>? previous)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var map)) yield break;
+        foreach (var (name, selector) in map)
+            if (selector.Matches(labels) || (previous is not null && selector.Matches(previous))) yield return new ObjectKey(ns, name);
+    }
+
+    /// <summary>Every object in the namespace.</summary>
+    public IEnumerable<ObjectKey> In(string ns)
+    {
+        if (!_byNamespace.TryGetValue(ns, out var map)) yield break;
+        foreach (var name in map.Keys) yield return new ObjectKey(ns, name);
+    }
+}
+

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Api;
 using Vigil.Cluster.Selectors;
@@ -14,27 +13,24 @@ namespace Vigil.Cluster.Simulation.Workloads;
 public sealed class DisruptionController : Controller
 {
     private static readonly TimeSpan DeletionTimeout = TimeSpan.FromMinutes(2);
-    private readonly ConcurrentDictionary<ObjectKey, LabelSelector> _selectors = new();
+    private readonly SelectorIndex _selectors = new();
 
     public DisruptionController(ControllerHub hub) : base(hub, "controllermanager")
     {
         hub.Subscribe(hub.Pdbs, c =>
         {
-            if (c.Kind == WatchEventType.Deleted) _selectors.TryRemove(c.Key, out _);
-            else _selectors[c.Key] = SelectorOf(c.Node);
+            _selectors.Set(c.Key, c.Kind == WatchEventType.Deleted ? null : SelectorOf(c.Node));
             Enqueue(c.Key);
         });
         hub.Subscribe(hub.Pods, c =>
         {
-            foreach (var (key, selector) in _selectors)
-                if (key.Namespace == c.Namespace && (selector.Matches(c.Object.Labels) || (c.Previous is { } p && selector.Matches(p.Labels)))) Enqueue(key);
+            foreach (var key in _selectors.Matching(c.Namespace, c.Object.Labels, c.Previous?.Labels)) Enqueue(key);
         });
         // The expected count follows the owners' scale.
         foreach (var type in new[] { hub.Deployments, hub.ReplicaSets, hub.StatefulSets, hub.ReplicationControllers })
             hub.Subscribe(type, c =>
             {
-                foreach (var key in _selectors.Keys)
-                    if (key.Namespace == c.Namespace) Enqueue(key);
+                foreach (var key in _selectors.In(c.Namespace)) Enqueue(key);
             });
     }
 
@@ -43,7 +39,7 @@ public sealed class DisruptionController : Controller
         foreach (var pdb in Hub.List(Hub.Pdbs, null))
         {
             var key = new ObjectKey(Json.Namespace(pdb), Json.Name(pdb));
-            _selectors[key] = SelectorOf(pdb);
+            _selectors.Set(key, SelectorOf(pdb));
             Enqueue(key);
         }
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Vigil.Cluster.Api;
 using Vigil.Cluster.Selectors;
@@ -14,28 +13,23 @@ namespace Vigil.Cluster.Simulation.Workloads;
 /// </summary>
 public sealed class EndpointsController : Controller
 {
-    private readonly ConcurrentDictionary<ObjectKey, LabelSelector> _selectors = new();
+    private readonly SelectorIndex _selectors = new();
 
     public EndpointsController(ControllerHub hub) : base(hub, "endpoint-controller", workers: 2)
     {
         hub.Subscribe(hub.Services, c =>
         {
             var selector = Meta.StringMap(c.Node["spec"]?["selector"]);
-            if (c.Kind == WatchEventType.Deleted || selector.Count == 0) _selectors.TryRemove(c.Key, out _);
-            else _selectors[c.Key] = LabelSelector.FromSet(selector);
+            _selectors.Set(c.Key, c.Kind == WatchEventType.Deleted || selector.Count == 0 ? null : LabelSelector.FromSet(selector));
             Enqueue(c.Key);
         });
         hub.Subscribe(hub.Endpoints, c =>
         {
-            if (c.Kind == WatchEventType.Deleted && _selectors.ContainsKey(c.Key)) Enqueue(c.Key);
+            if (c.Kind == WatchEventType.Deleted && _selectors.Contains(c.Key)) Enqueue(c.Key);
         });
         hub.Subscribe(hub.Pods, c =>
         {
-            foreach (var (key, selector) in _selectors)
-            {
-                if (key.Namespace != c.Namespace) continue;
-                if (selector.Matches(c.Object.Labels) || (c.Previous is { } p && selector.Matches(p.Labels))) Enqueue(key);
-            }
+            foreach (var key in _selectors.Matching(c.Namespace, c.Object.Labels, c.Previous?.Labels)) Enqueue(key);
         });
     }
 
@@ -44,7 +38,7 @@ public sealed class EndpointsController : Controller
         foreach (var svc in Hub.List(Hub.Services, null))
         {
             var selector = Meta.StringMap(svc["spec"]?["selector"]);
-            if (selector.Count > 0) _selectors[new ObjectKey(Json.Namespace(svc), Json.Name(svc))] = LabelSelector.FromSet(selector);
+            if (selector.Count > 0) _selectors.Set(new ObjectKey(Json.Namespace(svc), Json.Name(svc)), LabelSelector.FromSet(selector));
         }
         EnqueueAll(Hub.Services);
     }
