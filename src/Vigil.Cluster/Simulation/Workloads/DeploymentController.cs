@@ -490,6 +490,9 @@ public sealed class DeploymentController : Controller
                 var rs = oldRss[i];
                 if (Replicas(rs) == 0 || AvailableReplicas(rs) == Replicas(rs)) continue;
                 var down = Math.Min(maxCleanup - total, Replicas(rs) - AvailableReplicas(rs));
+                // A status that still counts more available pods than the spec now asks for is stale: try again later.
+                if (down < 0)
+                    throw ApiException.Internal($"when cleaning up unhealthy replicas, got invalid request to scale down {Ns}/{Json.Name(rs)} {Replicas(rs)} -> {Replicas(rs) - down}");
                 oldRss[i] = ScaleAndRecord(rs, Replicas(rs) - down);
                 total += down;
             }

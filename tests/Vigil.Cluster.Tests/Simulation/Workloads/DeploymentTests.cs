@@ -135,6 +135,25 @@ public sealed class DeploymentTests(WorkloadFixture fx) : WorkloadTest(fx), ICla
     }
 
     [Fact]
+    public async Task Pods_count_as_available_only_after_min_ready_seconds()
+    {
+        var ns = await Namespace("minready");
+        await Apply(ns, Web("nginx:1.25", 2, "  minReadySeconds: 60"));
+        var ready = await WaitFor($"/apis/apps/v1/namespaces/{ns}/deployments/web", o => Int(o["status"]?["readyReplicas"]) == 2, "two ready");
+        // Ready, but not for a minute yet (three real seconds at speed 20).
+        Int(ready["status"]!["availableReplicas"]).ShouldBe(0);
+        Int(ready["status"]!["unavailableReplicas"]).ShouldBe(2);
+        HasCondition(ready, "Available", "False", "MinimumReplicasUnavailable").ShouldBeTrue();
+        var rollout = (await Kubectl.Run("rollout", "status", "deployment/web", "-n", ns, "--timeout=30s")).Succeeded();
+        rollout.Stdout.ShouldContain("deployment \"web\" successfully rolled out");
+        var available = (await Get($"/apis/apps/v1/namespaces/{ns}/deployments/web"))!;
+        Int(available["status"]!["availableReplicas"]).ShouldBe(2);
+        HasCondition(available, "Available", "True", "MinimumReplicasAvailable").ShouldBeTrue();
+        var rs = (await List($"/apis/apps/v1/namespaces/{ns}/replicasets")).Single();
+        Int(rs["spec"]!["minReadySeconds"]).ShouldBe(60);
+    }
+
+    [Fact]
     public async Task Recreate_stops_every_old_pod_before_starting_new_ones()
     {
         var ns = await Namespace("recreate");
