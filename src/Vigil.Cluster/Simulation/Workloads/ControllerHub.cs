@@ -164,7 +164,13 @@ public sealed class ControllerHub : IAsyncDisposable
         var tracked = Owners.Tracks(type);
         if (!_handlers.TryGetValue(type.StorageKey, out var handlers) && !tracked) return;
         var change = new Change(type, e);
-        if (tracked) Owners.Observe(change);
+        try
+        {
+            if (tracked) Owners.Observe(change);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+        }
         if (handlers is null) return;
         foreach (var handler in handlers)
         {
@@ -172,7 +178,7 @@ public sealed class ControllerHub : IAsyncDisposable
             {
                 handler(change);
             }
-            catch (Exception ex) when (ex is ObjectDisposedException or ApiException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // A controller never fails the write that told it about a change.
             }

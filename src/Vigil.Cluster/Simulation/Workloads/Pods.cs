@@ -206,7 +206,9 @@ public sealed class PodControl(ControllerHub hub, EventRecorder recorder)
 /// </summary>
 public static class Claims
 {
-    public static List<JsonObject> Claim(ControllerHub hub, Registry.ResourceType type, JsonObject owner, Selectors.LabelSelector selector)
+    /// <param name="member">Limits adoption to objects that belong to the owner beyond the selector (a StatefulSet's pods by name).</param>
+    public static List<JsonObject> Claim(ControllerHub hub, Registry.ResourceType type, JsonObject owner, Selectors.LabelSelector selector,
+        Func<JsonObject, bool>? member = null)
     {
         var ns = Json.Namespace(owner);
         var uid = Json.Uid(owner);
@@ -214,7 +216,7 @@ public static class Claims
         var claimed = new List<JsonObject>();
         foreach (var obj in hub.Owned(type, ns, uid))
         {
-            if (selector.MatchesObject(obj))
+            if (selector.MatchesObject(obj) && (member is null || member(obj)))
             {
                 claimed.Add(obj);
                 continue;
@@ -225,7 +227,7 @@ public static class Claims
         if (ownerDeleting) return claimed;
         foreach (var obj in hub.Orphans(type, ns, selector))
         {
-            if (Meta.IsDeleting(obj)) continue;
+            if (Meta.IsDeleting(obj) || (member is not null && !member(obj))) continue;
             var adopted = hub.Ops.Mutate(type, ns, Json.Name(obj), o =>
             {
                 if (Json.ControllerRef(o) is not null || !selector.MatchesObject(o)) return false;

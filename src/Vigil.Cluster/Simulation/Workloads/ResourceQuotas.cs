@@ -204,11 +204,24 @@ public sealed class ResourceQuotaController : Controller
         foreach (var type in _counted)
             hub.Subscribe(type, c =>
             {
-                // Status writes on a quota (its own, or admission charging it) are not changes to count.
-                if (type == hub.Quotas && c.Kind == WatchEventType.Modified && JsonNode.DeepEquals(c.Node["spec"], c.PreviousNode?["spec"])) return;
-                if (Ops.Store.List(hub.Quotas.StorageKey, c.Namespace, null, limit: 1).Items.Count > 0 || type == hub.Quotas)
+                if (NeedsRecount(type, c) && (type == hub.Quotas || Ops.Store.List(hub.Quotas.StorageKey, c.Namespace, null, limit: 1).Items.Count > 0))
                     Enqueue(new ObjectKey(c.Namespace, ""));
             });
+    }
+
+    /// <summary>
+    /// Creations are charged by admission; the controller recounts when a quota is added or changed and when usage
+    /// goes down (replenishment): an object deleted, a pod finished, a service or claim changed. Recounting on every
+    /// change would race with admission's charges.
+    /// </summary>
+    private bool NeedsRecount(ResourceType type, Change c)
+    {
+        if (type == Hub.Quotas) return c.Kind == WatchEventType.Added || (c.Kind == WatchEventType.Modified && !JsonNode.DeepEquals(c.Node["spec"], c.PreviousNode?["spec"]));
+        if (c.Kind == WatchEventType.Deleted) return true;
+        if (c.Kind != WatchEventType.Modified || c.PreviousNode is not { } previous) return false;
+        if (type == Hub.Pods) return QuotaUsage.PodCounts(previous, Now) && !QuotaUsage.PodCounts(c.Node, Now);
+        if (type == Hub.Services || type == Hub.Pvcs) return !JsonNode.DeepEquals(c.Node["spec"], previous["spec"]);
+        return false;
     }
 
     public override void Resync()

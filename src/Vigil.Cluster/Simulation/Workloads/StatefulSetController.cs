@@ -66,7 +66,7 @@ public sealed class StatefulSetController : RevisionedController
         var set = Hub.Get(Hub.StatefulSets, key.Namespace, key.Name);
         if (set is null) return null;
         var selector = Selector(set);
-        var pods = Claims.Claim(Hub, Hub.Pods, set, selector);
+        var pods = Claims.Claim(Hub, Hub.Pods, set, selector, p => Ordinal(set, p) >= 0);
         if (Meta.IsDeleting(set)) return null;
         var revisions = Revisions(set, selector);
         var (update, collisions) = UpdateRevision(set, revisions);
