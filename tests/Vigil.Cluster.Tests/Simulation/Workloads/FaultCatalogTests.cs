@@ -104,7 +104,7 @@ public sealed class FaultCatalogTests(WorkloadFixture fx) : WorkloadTest(fx), IC
         Str(failed, "message")!.ShouldMatch(
             $"^Error creating: pods \"{Name(rs)}-[a-z0-9]{{5}}\" is forbidden: exceeded quota: team-quota, requested: requests.cpu=500m, used: requests.cpu=1, limited: requests.cpu=1$");
         (await Events(ns, Name(rs))).Count(e => Str(e, "reason") == "SuccessfulCreate").ShouldBe(2);
-        rs = await WaitFor($"/apis/apps/v1/namespaces/{ns}/replicasets/{Name(rs)}", o => HasCondition(o, "ReplicaFailure", "True", "FailedCreate"), "ReplicaFailure");
+        rs = await WaitFor($"/apis/apps/v1/namespaces/{ns}/replicasets/{Name(rs)}", o => HasCondition(o, "ReplicaFailure", "True", "FailedCreate") && Int(o["status"]?["replicas"]) == 2, "ReplicaFailure with two pods");
         Int(rs["status"]!["replicas"]).ShouldBe(2);
         Str(Condition(rs, "ReplicaFailure"), "message")!.ShouldContain("exceeded quota: team-quota");
 

@@ -123,7 +123,7 @@ public sealed class ResourceQuotaTests(WorkloadFixture fx) : WorkloadTest(fx), I
         var failed = await WaitForEvent(ns, Name(rs), "FailedCreate");
         Str(failed, "type").ShouldBe("Warning");
         Str(failed, "message")!.ShouldMatch($"^Error creating: pods \"{Name(rs)}-[a-z0-9]{{5}}\" is forbidden: exceeded quota: compute, requested: requests.cpu=800m, used: requests.cpu=1600m, limited: requests.cpu=2$");
-        rs = await WaitFor($"/apis/apps/v1/namespaces/{ns}/replicasets/{Name(rs)}", o => HasCondition(o, "ReplicaFailure", "True", "FailedCreate"), "ReplicaFailure");
+        rs = await WaitFor($"/apis/apps/v1/namespaces/{ns}/replicasets/{Name(rs)}", o => HasCondition(o, "ReplicaFailure", "True", "FailedCreate") && Int(o["status"]?["replicas"]) == 2, "ReplicaFailure with two pods");
         Int(rs["status"]!["replicas"]).ShouldBe(2);
         var d = await WaitFor($"/apis/apps/v1/namespaces/{ns}/deployments/web", o => HasCondition(o, "ReplicaFailure", "True", "FailedCreate"), "deployment sees the failure");
         Str(Condition(d, "ReplicaFailure"), "message")!.ShouldContain("exceeded quota: compute");
