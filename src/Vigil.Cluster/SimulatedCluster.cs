@@ -143,8 +143,11 @@ public sealed class SimulatedCluster : IAsyncDisposable
     /// <summary>Applies a multi-document manifest (create, or update when the object exists).</summary>
     public IReadOnlyList<JsonObject> Apply(string yaml) => ManifestApplier.Apply(Operations, yaml);
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         for (var i = _components.Count - 1; i >= 0; i--) await _components[i].DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();

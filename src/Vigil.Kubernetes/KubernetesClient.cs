@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ namespace Vigil.Kubernetes;
 public sealed partial class KubernetesClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly TokenBucket _rateLimiter;
+    private readonly TokenBucket? _rateLimiter;
     private readonly ILogger _logger;
     private readonly Uri _baseAddress;
 
@@ -43,7 +44,7 @@ public sealed partial class KubernetesClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(configuration.UserAgent);
-        _rateLimiter = new TokenBucket(configuration.Qps, configuration.Burst, TimeProvider);
+        _rateLimiter = configuration.Qps > 0 ? new TokenBucket(configuration.Qps, Math.Max(1, configuration.Burst), TimeProvider) : null;
         var server = configuration.Server.ToString();
         _baseAddress = new Uri(server.EndsWith('/') ? server : server + "/");
         RetryPolicy = new RetryPolicy { MaxRetries = configuration.MaxRetries };
@@ -88,10 +89,14 @@ public sealed partial class KubernetesClient : IDisposable
         var refreshedCredentials = false;
         for (var attempt = 0; ; attempt++)
         {
-            await _rateLimiter.WaitAsync(cancellationToken);
+            if (_rateLimiter is not null)
+            {
+                await _rateLimiter.WaitAsync(cancellationToken);
+            }
             using var timeout = new CancellationTokenSource(Configuration.RequestTimeout, TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             HttpResponseMessage response;
+            var started = TimeProvider.GetTimestamp();
             var message = await BuildMessageAsync(request, linked.Token);
             try
             {
@@ -101,16 +106,24 @@ public sealed partial class KubernetesClient : IDisposable
                     await response.Content.LoadIntoBufferAsync(linked.Token);
                 }
             }
-            catch (Exception exception) when (exception is HttpRequestException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception exception) when (exception is HttpRequestException or SocketException or IOException
+                || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 message.Dispose();
-                var failure = exception is OperationCanceledException
-                    ? new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery} timed out after {Configuration.RequestTimeout}.", exception)
-                    : (HttpRequestException)exception;
+
+                // SocketsHttpHandler can let a raw SocketException escape when a connection is reset while it is being
+                // set up (seen with a peer that accepts and resets at once): treat it as a connection failure.
+                var failure = exception switch
+                {
+                    OperationCanceledException => new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery} timed out after {Configuration.RequestTimeout}.", exception),
+                    SocketException socket => new HttpRequestException(HttpRequestError.ConnectionError, $"{request.Method} {request.PathAndQuery}: {socket.Message}", socket),
+                    IOException io => new HttpRequestException(HttpRequestError.Unknown, $"{request.Method} {request.PathAndQuery}: {io.Message}", io),
+                    _ => (HttpRequestException)exception,
+                };
                 var delay = RetryPolicy.ForException(request.Method, failure, attempt);
                 if (delay is null)
                 {
-                    throw failure == exception ? failure : new TimeoutException(failure.Message, exception);
+                    throw exception is OperationCanceledException ? new TimeoutException(failure.Message, exception) : failure;
                 }
 
                 LogRetryAfterFailure(_logger, request.Method, request.PathAndQuery, attempt + 1, delay.Value, failure.Message);
@@ -119,6 +132,7 @@ public sealed partial class KubernetesClient : IDisposable
             }
 
             message.Dispose();
+            LogResponse(_logger, request.Method, request.PathAndQuery, (int)response.StatusCode, TimeProvider.GetElapsedTime(started));
             if (response.IsSuccessStatusCode)
             {
                 return response;
@@ -236,6 +250,9 @@ public sealed partial class KubernetesClient : IDisposable
         504 => StatusReasons.Timeout,
         _ => null,
     };
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "{Method} {Path} answered {StatusCode} in {Elapsed}")]
+    private static partial void LogResponse(ILogger logger, HttpMethod method, string path, int statusCode, TimeSpan elapsed);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Method} {Path} failed ({Error}); retry {Attempt} in {Delay}")]
     private static partial void LogRetryAfterFailure(ILogger logger, HttpMethod method, string path, int attempt, TimeSpan delay, string error);

@@ -18,6 +18,9 @@ public static class ClientBenchmarks
             case "decode":
                 BenchmarkRunner.Run<PodListDecodeBenchmarks>(args: args[1..]);
                 return 0;
+            case "decode-quick":
+                PodListDecodeBenchmarks.Quick(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000, 5, Console.Out);
+                return 0;
             case "workqueue":
                 BenchmarkRunner.Run<WorkQueueBenchmarks>(args: args[1..]);
                 return 0;

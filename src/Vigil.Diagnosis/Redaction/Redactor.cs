@@ -43,7 +43,7 @@ public sealed partial class Redactor
     private static partial Regex AuthScheme();
 
     // key=value, key: value, "key": "value" where the key names a secret (an auth scheme already handled above is skipped).
-    [GeneratedRegex(@"(?i)(""?[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|auth|credential)[\w.\-]*""?\s*[:=]\s*)(?!(?:bearer|basic|token)\s|\[REDACTED\])(""[^""]*""|'[^']*'|[^\s,;&""']+)", RegexOptions.CultureInvariant, 200)]
+    [GeneratedRegex(@"(?i)(""?[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|auth|credential)[\w.\-]*""?\s*[:=]\s*)(?!(?:bearer|basic|token)\s|\[REDACTED\]|<)(""[^""]*""|'[^']*'|[^\s,;&""']+)", RegexOptions.CultureInvariant, 200)]
     private static partial Regex SecretAssignment();
 
     // Credentials embedded in URLs: scheme://user:password@host

@@ -185,7 +185,9 @@ public static class KubeConfigLoader
             throw new KubeConfigException(cluster.File, contextName, clusterField + ".server", "no server is set");
         }
 
-        if (!Uri.TryCreate(cluster.Entry.Server, UriKind.Absolute, out var server) || server.Scheme is not ("https" or "http"))
+        // clientcmd accepts host:port and defaults the scheme to https.
+        var serverText = cluster.Entry.Server.Contains("://", StringComparison.Ordinal) ? cluster.Entry.Server : "https://" + cluster.Entry.Server;
+        if (!Uri.TryCreate(serverText, UriKind.Absolute, out var server) || server.Scheme is not ("https" or "http"))
         {
             throw new KubeConfigException(cluster.File, contextName, clusterField + ".server", $"'{cluster.Entry.Server}' is not an http(s) URL");
         }
@@ -199,6 +201,11 @@ public static class KubeConfigLoader
         else if (!string.IsNullOrEmpty(cluster.Entry.CertificateAuthority))
         {
             authorityPem = ReadReferencedFile(cluster.File, cluster.Entry.CertificateAuthority, contextName, clusterField + ".certificate-authority");
+        }
+
+        if (authorityPem is not null && cluster.Entry.InsecureSkipTlsVerify)
+        {
+            throw new KubeConfigException(cluster.File, contextName, clusterField + ".insecure-skip-tls-verify", "specifying a root certificates file with the insecure flag is not allowed");
         }
 
         if (authorityPem is not null)
@@ -335,11 +342,7 @@ public static class KubeConfigLoader
             }
         }
 
-        if (!string.IsNullOrEmpty(user.Token))
-        {
-            return new StaticCredentialProvider(new Credential(BearerToken: user.Token));
-        }
-
+        // As in client-go, the token file wins over an inline token: its last good read is used.
         if (!string.IsNullOrEmpty(user.TokenFile))
         {
             var path = ResolvePath(file, user.TokenFile);
@@ -349,6 +352,11 @@ public static class KubeConfigLoader
             }
 
             return new TokenFileCredentialProvider(path, timeProvider);
+        }
+
+        if (!string.IsNullOrEmpty(user.Token))
+        {
+            return new StaticCredentialProvider(new Credential(BearerToken: user.Token));
         }
 
         if (!string.IsNullOrEmpty(user.Username) || !string.IsNullOrEmpty(user.Password))

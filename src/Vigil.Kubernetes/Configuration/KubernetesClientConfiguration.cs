@@ -25,7 +25,7 @@ public sealed record KubernetesClientConfiguration
     /// <summary>Tokens, basic credentials, or exec-plugin credentials; null for none.</summary>
     public ICredentialProvider? Credentials { get; init; }
 
-    /// <summary>Client-side rate limit: sustained requests per second (controller-runtime's default is 20).</summary>
+    /// <summary>Client-side rate limit: sustained requests per second (controller-runtime's default is 20); zero or less disables it.</summary>
     public double Qps { get; init; } = 20;
 
     /// <summary>Client-side rate limit: requests allowed in a burst.</summary>

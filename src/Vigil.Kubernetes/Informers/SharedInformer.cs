@@ -27,6 +27,7 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _resyncWake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _stopping;
     private Task? _running;
 
@@ -87,6 +88,7 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         lock (_gate)
         {
             _listeners.Add(listener);
+            _resyncWake.TrySetResult();
             if (_running is not null)
             {
                 foreach (var obj in _indexer.List())
@@ -278,19 +280,33 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait;
+            Task woken;
             lock (_gate)
             {
+                // Sleep until the shortest resync period has passed; a handler added meanwhile wakes the loop.
                 var periods = _listeners.Where(l => l.ResyncPeriod > TimeSpan.Zero).Select(l => l.ResyncPeriod).ToList();
-                wait = periods.Count == 0 ? TimeSpan.FromSeconds(1) : periods.Min();
+                wait = periods.Count == 0 ? Timeout.InfiniteTimeSpan : periods.Min();
+                if (_resyncWake.Task.IsCompleted)
+                {
+                    _resyncWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                woken = _resyncWake.Task;
             }
 
-            try
+            using (var sleeping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                await Task.Delay(wait, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                var delay = Task.Delay(wait, _time, sleeping.Token);
+                if (await Task.WhenAny(delay, woken) != delay)
+                {
+                    await sleeping.CancelAsync();
+                    continue;
+                }
+
+                if (delay.IsCanceled)
+                {
+                    return;
+                }
             }
 
             var due = false;

@@ -180,8 +180,10 @@ public sealed partial class LeaderElector
         {
             return false;
         }
-        catch (Exception exception) when (exception is KubernetesApiException or HttpRequestException or TimeoutException or IOException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Any failure of one attempt (API error, transport, a malformed answer) is a failed attempt, never a crash
+            // of the election loop; client-go does the same.
             LogAttemptFailed(_logger, _config.Identity, _config.Lock.Description, exception.Message);
             return false;
         }
@@ -326,9 +328,29 @@ public sealed partial class LeaderElector
         using var timeout = new CancellationTokenSource(_config.RenewDeadline, _time);
         try
         {
-            var newVersion = await _config.Lock.UpdateAsync(released, version, timeout.Token);
-            Observe(released, newVersion);
-            LogReleased(_logger, _config.Identity, _config.Lock.Description);
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                try
+                {
+                    var newVersion = await _config.Lock.UpdateAsync(released, version, timeout.Token);
+                    Observe(released, newVersion);
+                    LogReleased(_logger, _config.Identity, _config.Lock.Description);
+                    return;
+                }
+                catch (ConflictException)
+                {
+                    // A renewal cancelled in flight may still have been applied: read the lock again and release it
+                    // if it is still ours.
+                    var current = await _config.Lock.GetAsync(timeout.Token);
+                    if (current is not { } found || found.Record.HolderIdentity != _config.Identity)
+                    {
+                        return;
+                    }
+
+                    version = found.Version;
+                    released = released with { LeaderTransitions = found.Record.LeaderTransitions };
+                }
+            }
         }
         catch (Exception exception) when (exception is KubernetesApiException or HttpRequestException or OperationCanceledException or TimeoutException or IOException)
         {

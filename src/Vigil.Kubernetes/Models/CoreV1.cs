@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Vigil.Kubernetes.Serialization;
 
 namespace Vigil.Kubernetes.Models;
 
@@ -31,24 +32,37 @@ public sealed class PodSpec : ExtensibleModel
     public IList<Container>? Containers { get; set; }
     public IList<EphemeralContainer>? EphemeralContainers { get; set; }
     public IList<Volume>? Volumes { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? NodeName { get; set; }
     public IDictionary<string, string>? NodeSelector { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ServiceAccountName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? RestartPolicy { get; set; }
     public long? TerminationGracePeriodSeconds { get; set; }
     public long? ActiveDeadlineSeconds { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? SchedulerName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? PriorityClassName { get; set; }
     public int? Priority { get; set; }
     public IList<Toleration>? Tolerations { get; set; }
     public JsonElement? Affinity { get; set; }
     public bool? HostNetwork { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
+    public string? DnsPolicy { get; set; }
+    public bool? EnableServiceLinks { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
+    public string? PreemptionPolicy { get; set; }
 }
 
 public class Container : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Image { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ImagePullPolicy { get; set; }
     public IList<string>? Command { get; set; }
     public IList<string>? Args { get; set; }
@@ -60,9 +74,14 @@ public class Container : ExtensibleModel
     public Probe? LivenessProbe { get; set; }
     public Probe? ReadinessProbe { get; set; }
     public Probe? StartupProbe { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? RestartPolicy { get; set; }
     public bool? Stdin { get; set; }
     public bool? Tty { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
+    public string? TerminationMessagePath { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
+    public string? TerminationMessagePolicy { get; set; }
 }
 
 public sealed class EphemeralContainer : Container
@@ -72,15 +91,18 @@ public sealed class EphemeralContainer : Container
 
 public sealed class ContainerPort : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
     [JsonPropertyName("containerPort")]
     public int? Port { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Protocol { get; set; }
     public int? HostPort { get; set; }
 }
 
 public sealed class EnvVar : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
     public string? Value { get; set; }
     public JsonElement? ValueFrom { get; set; }
@@ -94,7 +116,9 @@ public sealed class ResourceRequirements : ExtensibleModel
 
 public sealed class VolumeMount : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? MountPath { get; set; }
     public bool? ReadOnly { get; set; }
     public string? SubPath { get; set; }
@@ -103,6 +127,7 @@ public sealed class VolumeMount : ExtensibleModel
 /// <summary>A pod volume; the source (configMap, secret, persistentVolumeClaim, ...) stays as extension data except for the common ones.</summary>
 public sealed class Volume : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
     public JsonElement? PersistentVolumeClaim { get; set; }
     public JsonElement? ConfigMap { get; set; }
@@ -124,20 +149,26 @@ public sealed class Probe : ExtensibleModel
 
 public sealed class Toleration : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Key { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Operator { get; set; }
     public string? Value { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Effect { get; set; }
     public long? TolerationSeconds { get; set; }
 }
 
 public sealed class PodStatus : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Phase { get; set; }
     public IList<Condition>? Conditions { get; set; }
     public string? Message { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
     public string? NominatedNodeName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? HostIP { get; set; }
     public string? PodIP { get; set; }
     public IList<PodIP>? PodIPs { get; set; }
@@ -145,6 +176,7 @@ public sealed class PodStatus : ExtensibleModel
     public IList<ContainerStatus>? InitContainerStatuses { get; set; }
     public IList<ContainerStatus>? ContainerStatuses { get; set; }
     public IList<ContainerStatus>? EphemeralContainerStatuses { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? QosClass { get; set; }
 }
 
@@ -155,12 +187,15 @@ public sealed class PodIP : ExtensibleModel
 
 public sealed class ContainerStatus : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
     public ContainerState? State { get; set; }
     public ContainerState? LastState { get; set; }
     public bool? Ready { get; set; }
     public int? RestartCount { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Image { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ImageID { get; set; }
     public string? ContainerID { get; set; }
     public bool? Started { get; set; }
@@ -175,6 +210,7 @@ public sealed class ContainerState : ExtensibleModel
 
 public sealed class ContainerStateWaiting : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
     public string? Message { get; set; }
 }
@@ -188,6 +224,7 @@ public sealed class ContainerStateTerminated : ExtensibleModel
 {
     public int? ExitCode { get; set; }
     public int? Signal { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
     public string? Message { get; set; }
     public Time? StartedAt { get; set; }
@@ -213,8 +250,10 @@ public sealed class NodeSpec : ExtensibleModel
 
 public sealed class Taint : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Key { get; set; }
     public string? Value { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Effect { get; set; }
     public Time? TimeAdded { get; set; }
 }
@@ -223,6 +262,7 @@ public sealed class NodeStatus : ExtensibleModel
 {
     public IDictionary<string, Quantity>? Capacity { get; set; }
     public IDictionary<string, Quantity>? Allocatable { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Phase { get; set; }
     public IList<Condition>? Conditions { get; set; }
     public IList<NodeAddress>? Addresses { get; set; }
@@ -231,18 +271,26 @@ public sealed class NodeStatus : ExtensibleModel
 
 public sealed class NodeAddress : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Address { get; set; }
 }
 
 public sealed class NodeSystemInfo : ExtensibleModel
 {
     public string? MachineID { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? KernelVersion { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? OsImage { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ContainerRuntimeVersion { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? KubeletVersion { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? OperatingSystem { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Architecture { get; set; }
 }
 
@@ -260,6 +308,7 @@ public sealed class NamespaceSpec : ExtensibleModel
 
 public sealed class NamespaceStatus : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Phase { get; set; }
     public IList<Condition>? Conditions { get; set; }
 }
@@ -277,6 +326,7 @@ public sealed class Secret : KubernetesObject, IKubernetesResource
     public static ResourceType ResourceType { get; } = new(string.Empty, "v1", "secrets", "Secret", true);
     public IDictionary<string, byte[]>? Data { get; set; }
     public IDictionary<string, string>? StringData { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
     public bool? Immutable { get; set; }
 }
@@ -290,18 +340,22 @@ public sealed class Service : KubernetesObject, IKubernetesResource
 
 public sealed class ServiceSpec : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
     public IDictionary<string, string>? Selector { get; set; }
     public IList<ServicePort>? Ports { get; set; }
     public string? ClusterIP { get; set; }
     public IList<string>? ClusterIPs { get; set; }
     public IList<string>? ExternalIPs { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? SessionAffinity { get; set; }
 }
 
 public sealed class ServicePort : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Protocol { get; set; }
     public int? Port { get; set; }
     public IntOrString? TargetPort { get; set; }
@@ -318,8 +372,10 @@ public sealed class Event : KubernetesObject, IKubernetesResource
 {
     public static ResourceType ResourceType { get; } = new(string.Empty, "v1", "events", "Event", true);
     public ObjectReference? InvolvedObject { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
     public string? Message { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
     public EventSource? Source { get; set; }
     public Time? FirstTimestamp { get; set; }
@@ -335,7 +391,9 @@ public sealed class Event : KubernetesObject, IKubernetesResource
 
 public sealed class EventSource : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Component { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Host { get; set; }
 }
 
@@ -361,14 +419,17 @@ public sealed class PersistentVolumeClaimSpec : ExtensibleModel
 {
     public IList<string>? AccessModes { get; set; }
     public ResourceRequirements? Resources { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? StorageClassName { get; set; }
     public string? VolumeName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? VolumeMode { get; set; }
     public LabelSelector? Selector { get; set; }
 }
 
 public sealed class PersistentVolumeClaimStatus : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Phase { get; set; }
     public IList<string>? AccessModes { get; set; }
     public IDictionary<string, Quantity>? Capacity { get; set; }
@@ -388,14 +449,18 @@ public sealed class PersistentVolumeSpec : ExtensibleModel
     public IList<string>? AccessModes { get; set; }
     public ObjectReference? ClaimRef { get; set; }
     public string? PersistentVolumeReclaimPolicy { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? StorageClassName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? VolumeMode { get; set; }
 }
 
 public sealed class PersistentVolumeStatus : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Phase { get; set; }
     public string? Message { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
 }
 

@@ -94,18 +94,23 @@ public sealed class OwnerReference
 /// <summary><c>metav1.ManagedFieldsEntry</c>, kept opaque apart from who manages what.</summary>
 public sealed class ManagedFieldsEntry
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Manager { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Operation { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ApiVersion { get; set; }
 
     public Time? Time { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? FieldsType { get; set; }
 
     public JsonElement? FieldsV1 { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Subresource { get; set; }
 
     [JsonExtensionData]
@@ -128,8 +133,10 @@ public sealed class ListMeta
 /// <summary><c>metav1.Condition</c>, the standard condition shape (also used, with fewer fields, by most built-in kinds).</summary>
 public sealed class Condition
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Status { get; set; }
 
     public long? ObservedGeneration { get; set; }
@@ -142,6 +149,7 @@ public sealed class Condition
 
     public Time? LastUpdateTime { get; set; }
 
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Reason { get; set; }
 
     public string? Message { get; set; }

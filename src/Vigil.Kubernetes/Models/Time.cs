@@ -100,6 +100,12 @@ public sealed class TimeJsonConverter : JsonConverter<Time>
 {
     public override Time Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        // The reader's ISO 8601 parser handles RFC 3339 without allocating; anything else goes the slow way.
+        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var parsed))
+        {
+            return new Time(parsed);
+        }
+
         var text = reader.GetString() ?? throw new JsonException("A time must be a string.");
         try
         {
@@ -122,6 +128,12 @@ public sealed class MicroTimeJsonConverter : JsonConverter<MicroTime>
 {
     public override MicroTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        // The reader's ISO 8601 parser handles RFC 3339 without allocating; anything else goes the slow way.
+        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var parsed))
+        {
+            return new MicroTime(parsed);
+        }
+
         var text = reader.GetString() ?? throw new JsonException("A time must be a string.");
         try
         {

@@ -1,4 +1,7 @@
+using System.Text.Json.Serialization;
 using System.Text.Json;
+
+using Vigil.Kubernetes.Serialization;
 
 namespace Vigil.Kubernetes.Models;
 
@@ -23,6 +26,7 @@ public sealed class DeploymentSpec : ExtensibleModel
 
 public sealed class DeploymentStrategy : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Type { get; set; }
     public RollingUpdate? RollingUpdate { get; set; }
 }
@@ -85,7 +89,9 @@ public sealed class StatefulSetSpec : ExtensibleModel
     public LabelSelector? Selector { get; set; }
     public PodTemplateSpec? Template { get; set; }
     public IList<PersistentVolumeClaim>? VolumeClaimTemplates { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ServiceName { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? PodManagementPolicy { get; set; }
     public DeploymentStrategy? UpdateStrategy { get; set; }
     public int? MinReadySeconds { get; set; }
@@ -150,6 +156,7 @@ public sealed class JobSpec : ExtensibleModel
     public PodTemplateSpec? Template { get; set; }
     public int? TtlSecondsAfterFinished { get; set; }
     public bool? Suspend { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? CompletionMode { get; set; }
 }
 
@@ -173,9 +180,11 @@ public sealed class CronJob : KubernetesObject, IKubernetesResource
 
 public sealed class CronJobSpec : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Schedule { get; set; }
     public string? TimeZone { get; set; }
     public long? StartingDeadlineSeconds { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ConcurrencyPolicy { get; set; }
     public bool? Suspend { get; set; }
     public JobTemplateSpec? JobTemplate { get; set; }
@@ -199,9 +208,12 @@ public sealed class CronJobStatus : ExtensibleModel
 public sealed class StorageClass : KubernetesObject, IKubernetesResource
 {
     public static ResourceType ResourceType { get; } = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false);
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Provisioner { get; set; }
     public IDictionary<string, string>? Parameters { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ReclaimPolicy { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? VolumeBindingMode { get; set; }
     public bool? AllowVolumeExpansion { get; set; }
 }
@@ -224,8 +236,11 @@ public sealed class HorizontalPodAutoscalerSpec : ExtensibleModel
 
 public sealed class CrossVersionObjectReference : ExtensibleModel
 {
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? ApiVersion { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Kind { get; set; }
+    [JsonConverter(typeof(PooledStringJsonConverter))]
     public string? Name { get; set; }
 }
 

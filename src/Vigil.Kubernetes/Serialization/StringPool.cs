@@ -16,10 +16,10 @@ internal static class StringPool
     public const int MaxEntries = 1 << 17;
     public const int MaxLength = 64;
 
-    private static readonly ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Pool.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly ConcurrentDictionary<string, string> Pool = new(Utf8KeyComparer.Instance);
+    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<byte>> Lookup = Pool.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    public static string Intern(ReadOnlySpan<char> value)
+    public static string Intern(string value)
     {
         if (value.Length == 0)
         {
@@ -28,19 +28,18 @@ internal static class StringPool
 
         if (value.Length > MaxLength)
         {
-            return value.ToString();
+            return value;
         }
 
-        if (Lookup.TryGetValue(value, out var pooled))
+        if (Pool.TryGetValue(value, out var pooled))
         {
             return pooled;
         }
 
-        var created = value.ToString();
-        return Pool.Count < MaxEntries ? Pool.GetOrAdd(created, created) : created;
+        return Pool.Count < MaxEntries ? Pool.GetOrAdd(value, value) : value;
     }
 
-    /// <summary>Reads the current string token, pooled when short.</summary>
+    /// <summary>Reads the current string token, pooled when short; a pooled value is found from its UTF-8 bytes without decoding.</summary>
     public static string? ReadString(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -53,16 +52,72 @@ internal static class StringPool
             throw new JsonException($"Expected a string, not {reader.TokenType}.");
         }
 
-        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        if (length > MaxLength * 3 || reader.ValueIsEscaped || reader.HasValueSequence)
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= MaxLength)
         {
-            var text = reader.GetString()!;
-            return text.Length <= MaxLength ? Intern(text) : text;
+            if (reader.ValueSpan.Length == 0)
+            {
+                return string.Empty;
+            }
+
+            if (Lookup.TryGetValue(reader.ValueSpan, out var pooled))
+            {
+                return pooled;
+            }
         }
 
-        Span<char> buffer = stackalloc char[MaxLength * 3];
-        var written = Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
-        return Intern(buffer[..written]);
+        return Intern(reader.GetString()!);
+    }
+
+    /// <summary>Compares and hashes strings by their UTF-8 encoding, so they can be looked up from raw JSON bytes.</summary>
+    private sealed class Utf8KeyComparer : IEqualityComparer<string>, IAlternateEqualityComparer<ReadOnlySpan<byte>, string>
+    {
+        public static readonly Utf8KeyComparer Instance = new();
+
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj)
+        {
+            Span<byte> buffer = stackalloc byte[MaxLength * 3];
+            var written = Encoding.UTF8.GetBytes(obj, buffer);
+            return Hash(buffer[..written]);
+        }
+
+        public bool Equals(ReadOnlySpan<byte> alternate, string other)
+        {
+            if (alternate.Length < other.Length || alternate.Length > other.Length * 3)
+            {
+                return false;
+            }
+
+            if (alternate.Length == other.Length)
+            {
+                // Same length: equal only if every byte is the ASCII of the matching char.
+                for (var i = 0; i < alternate.Length; i++)
+                {
+                    if (alternate[i] != other[i])
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            Span<byte> buffer = stackalloc byte[MaxLength * 3];
+            var written = Encoding.UTF8.GetBytes(other, buffer);
+            return alternate.SequenceEqual(buffer[..written]);
+        }
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+
+        public string Create(ReadOnlySpan<byte> alternate) => Encoding.UTF8.GetString(alternate);
+
+        private static int Hash(ReadOnlySpan<byte> bytes)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(bytes);
+            return hash.ToHashCode();
+        }
     }
 }
 

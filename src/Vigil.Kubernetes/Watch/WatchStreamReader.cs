@@ -29,7 +29,7 @@ internal static class WatchStreamReader
         var start = 0;
         var end = 0;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var idleTimer = timeProvider.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), idle, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var idleTimer = timeProvider.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), idle, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             while (true)
@@ -99,6 +99,18 @@ internal static class WatchStreamReader
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The idle timer may fire while the watch is being torn down; a disposed source is simply ignored.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class RedactorTests
         Redactor.Default.Redact("DB_PASSWORD=hunter2 starting").ShouldBe("DB_PASSWORD=[REDACTED] starting");
         Redactor.Default.Redact("Authorization: Bearer abcdefghijklmnop").ShouldBe("Authorization: Bearer [REDACTED]");
         Redactor.Default.Redact("postgres://app:topsecret@db:5432/shop").ShouldBe("postgres://app:[REDACTED]@db:5432/shop");
+        Redactor.Default.Redact("env DB_PASSWORD=<from secret db key password>").ShouldBe("env DB_PASSWORD=<from secret db key password>");
     }
 
     [Fact]

@@ -198,6 +198,43 @@ public sealed class KubeConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Server_without_scheme_defaults_to_https_token_file_wins_and_insecure_with_ca_is_refused()
+    {
+        _dir.Write("token", "from-file");
+        var config = _dir.Write("config", $"""
+            current-context: x
+            clusters:
+            - name: c
+              cluster:
+                server: api.example:6443
+            - name: conflicted
+              cluster:
+                server: https://x
+                insecure-skip-tls-verify: true
+                certificate-authority-data: {B64(_certificates.AuthorityPem)}
+            users:
+            - name: u
+              user:
+                token: inline
+                tokenFile: token
+            contexts:
+            - name: x
+              context:
+                cluster: c
+                user: u
+            - name: bad
+              context:
+                cluster: conflicted
+                user: u
+            """);
+        var loaded = Load(kubeconfig: config);
+        loaded.Server.ShouldBe(new Uri("https://api.example:6443"));
+        (await loaded.Credentials!.GetCredentialAsync(default)).BearerToken.ShouldBe("from-file");
+        var error = Should.Throw<KubeConfigException>(() => Load("bad", config));
+        error.Field.ShouldBe("clusters[conflicted].cluster.insecure-skip-tls-verify");
+    }
+
+    [Fact]
     public async Task In_cluster_config_reads_the_service_account()
     {
         _dir.Write("sa/token", "sa-token");

@@ -12,7 +12,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public SimulatedCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync() => _cluster = await SimulatedCluster.StartAsync();
+    public async Task InitializeAsync() => _cluster = await SimulatedCluster.StartAsync(new Vigil.Cluster.Server.ClusterOptions { Simulate = false });
 
     public async Task DisposeAsync()
     {

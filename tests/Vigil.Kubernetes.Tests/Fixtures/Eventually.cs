@@ -1,33 +1,27 @@
+using System.Diagnostics;
+
 namespace Vigil.Kubernetes.Tests.Fixtures;
 
-/// <summary>Waits on conditions with a timeout instead of fixed sleeps.</summary>
+/// <summary>Waits on conditions, polling briefly, up to a timeout: never a fixed sleep.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Condition not met in time{(because is null ? string.Empty : ": " + because)}.");
-            }
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
-            await Task.Delay(10);
-        }
-    }
+    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? because = null) =>
+        TrueAsync(() => Task.FromResult(condition()), timeout, because);
 
     public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? because = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var elapsed = Stopwatch.StartNew();
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (elapsed.Elapsed > (timeout ?? DefaultTimeout))
             {
-                throw new TimeoutException($"Condition not met in time{(because is null ? string.Empty : ": " + because)}.");
+                throw new TimeoutException($"Condition not met within {timeout ?? DefaultTimeout}{(because is null ? string.Empty : ": " + because)}.");
             }
 
-            await Task.Delay(20);
+            await Task.Delay(PollInterval);
         }
     }
 }

@@ -156,6 +156,17 @@ public class RequestPipelineTests
     }
 
     [Fact]
+    public async Task Zero_qps_disables_client_side_rate_limiting()
+    {
+        await using var peer = await ProtocolPeer.StartAsync(context => WriteJson(context, 200, """{"metadata":{"name":"p"}}"""));
+        using var client = new KubernetesClient(peer.Configuration(qps: 0, burst: 0));
+        for (var i = 0; i < 20; i++)
+        {
+            (await client.Resource<Pod>().GetAsync("p")).Metadata.Name.ShouldBe("p");
+        }
+    }
+
+    [Fact]
     public async Task Sends_paths_queries_and_bodies_the_api_expects()
     {
         var seen = new ConcurrentQueue<string>();

@@ -31,7 +31,7 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
 
-        public Candidate(string identity, KubernetesClient client, string ns, string lease, Timeline timeline, bool releaseOnCancel, ChaosProxy? proxy = null)
+        public Candidate(string identity, KubernetesClient client, string ns, string lease, Timeline timeline, bool releaseOnCancel, ChaosProxy? proxy = null, double leaseSeconds = 4)
         {
             Identity = identity;
             Client = client;
@@ -40,7 +40,8 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
             {
                 Lock = new LeaseLock(client, ns, lease),
                 Identity = identity,
-                LeaseDuration = TimeSpan.FromSeconds(3),
+                // Margins (LeaseDuration - RenewDeadline - RetryPeriod) wide enough for a loaded CI machine.
+                LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
                 RenewDeadline = TimeSpan.FromSeconds(1.5),
                 RetryPeriod = TimeSpan.FromSeconds(0.3),
                 ReleaseOnCancel = releaseOnCancel,
@@ -146,13 +147,13 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
 
             var lease = await _client.Resource<Lease>().GetAsync("vigil-controller", ns);
             lease.Spec!.HolderIdentity.ShouldBe(first);
-            lease.Spec.LeaseDurationSeconds.ShouldBe(3);
+            lease.Spec.LeaseDurationSeconds.ShouldBe(4);
             lease.Spec.RenewTime.ShouldNotBeNull();
 
             var killed = Stopwatch.StartNew();
             await candidates.Single(c => c.Identity == first).KillAsync();
             await Eventually.TrueAsync(() => timeline.Leaders.Count == 1 && timeline.Leaders.Single() != first, Patience, "another candidate takes over");
-            killed.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(2.5), "no one takes over before the lease expires by their own clock");
+            killed.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(3), "no one takes over before the lease expires by their own clock");
 
             var second = timeline.Leaders.Single();
             var transferred = await _client.Resource<Lease>().GetAsync("vigil-controller", ns);
@@ -216,9 +217,9 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
         var ns = await fixture.NewNamespaceAsync(_client, "lr");
         var timeline = new Timeline();
         var leaders = new ConcurrentQueue<string>();
-        await using var a = new Candidate("a", fixture.Client(ns), ns, "lock", timeline, releaseOnCancel: true);
+        await using var a = new Candidate("a", fixture.Client(ns), ns, "lock", timeline, releaseOnCancel: true, leaseSeconds: 15);
         await Eventually.TrueAsync(() => timeline.Leaders.Count == 1, Patience);
-        await using var b = new Candidate("b", fixture.Client(ns), ns, "lock", timeline, releaseOnCancel: true);
+        await using var b = new Candidate("b", fixture.Client(ns), ns, "lock", timeline, releaseOnCancel: true, leaseSeconds: 15);
         b.Elector.LeaderChanged += (_, leader) => leaders.Enqueue(leader);
         await Eventually.TrueAsync(() => b.Elector.CurrentLeader == "a", Patience);
 
@@ -227,8 +228,34 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
         var lease = await _client.Resource<Lease>().GetAsync("lock", ns);
         (lease.Spec!.HolderIdentity ?? string.Empty).ShouldBeOneOf(string.Empty, "b");
         await Eventually.TrueAsync(() => timeline.Leaders.SequenceEqual(["b"]), Patience);
-        released.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(3), "a released lease is taken at once, not after LeaseDuration");
+        released.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10), "a released lease is taken at once, not after the 15 s LeaseDuration");
         await Eventually.TrueAsync(() => leaders.Contains("b"), Patience);
         timeline.ShouldNeverHaveOverlapped();
+    }
+
+    [Fact]
+    public async Task Hosted_service_leads_while_the_host_runs_and_releases_on_stop()
+    {
+        var ns = await fixture.NewNamespaceAsync(_client, "lh");
+        using var client = fixture.Client(ns);
+        var leading = new TaskCompletionSource();
+        using var service = new LeaderElectionService(new LeaderElectionConfig
+        {
+            Lock = new LeaseLock(client, ns, "hosted"),
+            Identity = "hosted-1",
+            ReleaseOnCancel = true,
+            OnStartedLeading = token =>
+            {
+                leading.TrySetResult();
+                return Task.Delay(Timeout.Infinite, token);
+            },
+        });
+        await service.StartAsync(CancellationToken.None);
+        await leading.Task.WaitAsync(Patience);
+        service.Elector.IsLeader.ShouldBeTrue();
+        await service.StopAsync(CancellationToken.None);
+        var lease = await _client.Resource<Lease>().GetAsync("hosted", ns);
+        (lease.Spec!.HolderIdentity ?? string.Empty).ShouldBeEmpty();
+        lease.Spec.LeaseDurationSeconds.ShouldBe(1);
     }
 }

@@ -120,4 +120,22 @@ public sealed class AuthenticationTests(ClusterFixture fixture) : IDisposable
             (await insecure.Resource<Namespace>().GetAsync("default")).Metadata.Name.ShouldBe("default");
         }
     }
+
+    [Fact]
+    public async Task Connections_reset_while_connecting_surface_as_http_request_exceptions()
+    {
+        // A peer that accepts and resets at once can make SocketsHttpHandler throw a raw SocketException; the client
+        // must report (and retry) it as an ordinary connection failure.
+        await using var proxy = new ChaosProxy(fixture.Cluster.Address);
+        proxy.Cut(refuseNew: true);
+        using var client = new KubernetesClient(fixture.Configuration(server: proxy.Address) with { MaxRetries = 1 });
+        for (var i = 0; i < 10; i++)
+        {
+            var error = await Should.ThrowAsync<Exception>(() => client.Resource<Namespace>().GetAsync("default"));
+            error.ShouldBeOfType<HttpRequestException>();
+        }
+
+        proxy.Heal();
+        (await client.Resource<Namespace>().GetAsync("default")).Metadata.Name.ShouldBe("default");
+    }
 }

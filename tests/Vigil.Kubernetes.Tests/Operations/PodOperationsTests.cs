@@ -45,7 +45,7 @@ public sealed class PodOperationsTests(ClusterFixture fixture) : IDisposable
         lines.ShouldBe(["line one", "line two", "line three"]);
     }
 
-    [ServerFeatureFact(ServerFeatures.LabelSelectors)]
+    [Fact]
     public async Task Eviction_respects_disruption_budgets()
     {
         var ns = await fixture.NewNamespaceAsync(_client);

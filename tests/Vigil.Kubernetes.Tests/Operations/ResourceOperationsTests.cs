@@ -69,7 +69,7 @@ public sealed class ResourceOperationsTests(ClusterFixture fixture) : IDisposabl
         after["spec"]!["template"]!["spec"]!["containers"]![0]!["securityContext"]!["runAsNonRoot"]!.GetValue<bool>().ShouldBeTrue();
     }
 
-    [ServerFeatureFact(ServerFeatures.LabelSelectors, ServerFeatures.FieldSelectors)]
+    [Fact]
     public async Task List_pages_with_continue_and_selectors()
     {
         var ns = await fixture.NewNamespaceAsync(_client);
@@ -121,7 +121,7 @@ public sealed class ResourceOperationsTests(ClusterFixture fixture) : IDisposabl
         await Should.ThrowAsync<ArgumentException>(() => configMaps.PatchAsync("p", Patch.Apply("{}"), ns));
     }
 
-    [ServerFeatureFact(ServerFeatures.JsonPatch)]
+    [Fact]
     public async Task Json_patch()
     {
         var ns = await fixture.NewNamespaceAsync(_client);
@@ -130,7 +130,7 @@ public sealed class ResourceOperationsTests(ClusterFixture fixture) : IDisposabl
         (await configMaps.PatchAsync("p", Patch.Json("""[{"op":"add","path":"/data/j","value":"json"}]"""), ns)).Data!["j"].ShouldBe("json");
     }
 
-    [ServerFeatureFact(ServerFeatures.LabelSelectors)]
+    [Fact]
     public async Task Status_and_scale_subresources()
     {
         var ns = await fixture.NewNamespaceAsync(_client);

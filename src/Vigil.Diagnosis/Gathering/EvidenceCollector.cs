@@ -1,0 +1,61 @@
+using Vigil.Detection;
+using Vigil.Diagnosis.Redaction;
+using Vigil.Kubernetes;
+using Vigil.Kubernetes.Http;
+
+namespace Vigil.Diagnosis.Gathering;
+
+/// <summary>
+/// Runs every gatherer that applies to an incident at once, each within its budget. A gatherer that fails or runs out of
+/// time leaves a section with the error instead of its lines; everything is redacted before it is returned.
+/// </summary>
+public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, KubernetesClient client, Redactor redactor, GatherOptions options)
+{
+    private readonly IReadOnlyList<IGatherer> _gatherers = [.. gatherers];
+
+    public IReadOnlyList<IGatherer> Gatherers => _gatherers;
+
+    public async Task<Evidence> CollectAsync(Incident incident, CancellationToken cancellationToken)
+    {
+        var tasks = _gatherers.Where(g => g.AppliesTo(incident)).Select(g => RunAsync(g, incident, cancellationToken)).ToList();
+        var sections = await Task.WhenAll(tasks);
+        return new Evidence(incident, sections);
+    }
+
+    private async Task<EvidenceSection> RunAsync(IGatherer gatherer, Incident incident, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(options.Budget);
+        var name = gatherer.GetType().Name;
+        try
+        {
+            var lines = await gatherer.CollectAsync(incident, client, budget.Token).WaitAsync(budget.Token);
+            return new EvidenceSection(gatherer.Section, name, redactor.Redact(lines));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new EvidenceSection(gatherer.Section, name, [], $"timed out after {options.Budget.TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is KubernetesApiException or HttpRequestException or System.Text.Json.JsonException or InvalidOperationException or IOException)
+        {
+            return new EvidenceSection(gatherer.Section, name, [], redactor.Redact(e.Message));
+        }
+    }
+
+    /// <summary>The built-in gatherers.</summary>
+    public static IReadOnlyList<IGatherer> BuiltIn(GatherOptions options) =>
+    [
+        new PodGatherer(options),
+        new PodEventsGatherer(options),
+        new LogsGatherer(options, previous: false),
+        new LogsGatherer(options, previous: true),
+        new NodeGatherer(),
+        new StorageGatherer(),
+        new OwnerChainGatherer(),
+        new RolloutHistoryGatherer(),
+        new NamespaceEventsGatherer(options),
+        new AutoscalingGatherer(),
+        new QuotaGatherer(),
+        new DisruptionBudgetGatherer(),
+    ];
+}

@@ -1,0 +1,31 @@
+using Vigil.Delivery;
+using Vigil.Detection.Correlation;
+using Vigil.Detection.Detectors;
+using Vigil.Diagnosis.Gathering;
+
+namespace Vigil.Operator.Pipeline;
+
+/// <summary>Everything the detect → correlate → gather → diagnose → deliver pipeline is configured with.</summary>
+public sealed class PipelineOptions
+{
+    /// <summary>Per-detector settings replacing the defaults, by detector name.</summary>
+    public Dictionary<string, DetectorOptions> Detectors { get; } = new(StringComparer.Ordinal);
+
+    public CorrelationOptions Correlation { get; set; } = new();
+
+    public GatherOptions Gather { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    /// <summary>How often every cached object is re-evaluated, so time thresholds pass without a change.</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often held signals are checked against the correlation window.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Diagnoses (evidence gathering and analysis) running at once.</summary>
+    public int DiagnosisConcurrency { get; set; } = 4;
+
+    /// <summary>Extra redaction patterns (regular expressions).</summary>
+    public List<string> RedactionPatterns { get; } = [];
+}
