@@ -114,7 +114,7 @@ public sealed class StatefulSetController : RevisionedController
                 done = monotonic;
                 continue;
             }
-            EnsureClaims(set, pod, ordinal);
+            EnsureClaims(set, ordinal);
             if (!monotonic) continue;
             if (Meta.IsDeleting(pod) || !RunningAndReady(pod))
             {
@@ -215,7 +215,7 @@ public sealed class StatefulSetController : RevisionedController
     private bool CreatePod(JsonObject set, JsonObject revision, int ordinal)
     {
         var name = $"{Json.Name(set)}-{ordinal}";
-        if (!EnsureClaims(set, null, ordinal)) return false;
+        if (!EnsureClaims(set, ordinal)) return false;
         var template = RevisionTemplate(set, revision);
         var pod = PodControl.FromTemplate(template, set, name: name);
         var labels = Json.Obj(Meta.Metadata(pod), "labels");
@@ -268,7 +268,7 @@ public sealed class StatefulSetController : RevisionedController
     }
 
     /// <summary>Creates the pod's claims that do not exist yet; false when one could not be created.</summary>
-    private bool EnsureClaims(JsonObject set, JsonObject? pod, int ordinal)
+    private bool EnsureClaims(JsonObject set, int ordinal)
     {
         if (set["spec"]?["volumeClaimTemplates"] is not JsonArray claims) return true;
         var ns = Json.Namespace(set);
@@ -289,12 +289,6 @@ public sealed class StatefulSetController : RevisionedController
                 {
                     ["apiVersion"] = "apps/v1", ["kind"] = "StatefulSet", ["name"] = Json.Name(set), ["uid"] = Json.Uid(set),
                     ["controller"] = true, ["blockOwnerDeletion"] = true,
-                });
-            else if (Meta.Str(policy, "whenScaled") == "Delete" && pod is not null)
-                meta["ownerReferences"] = new JsonArray(new JsonObject
-                {
-                    ["apiVersion"] = "v1", ["kind"] = "Pod", ["name"] = Json.Name(pod), ["uid"] = Json.Uid(pod),
-                    ["controller"] = false, ["blockOwnerDeletion"] = true,
                 });
             var claim = new JsonObject
             {
