@@ -209,6 +209,7 @@ internal static class ClusterBenchmark
 
         PagedListBench.Run Median(List<PagedListBench.Run> runs) => runs.OrderBy(r => r.Elapsed).ElementAt(runs.Count / 2);
         var store = Median(Enumerable.Range(0, o.ListRuns).Select(_ => bench.StoreOnly()).ToList());
+        var cpu0 = Cpu();
         var raw = new List<PagedListBench.Run>();
         var counted = new List<PagedListBench.Run>();
         for (var i = 0; i < o.ListRuns; i++)
@@ -216,6 +217,7 @@ internal static class ClusterBenchmark
             raw.Add(await bench.OverHttp(count: false));
             counted.Add(await bench.OverHttp(count: true));
         }
+        var cpu = Cpu() - cpu0;
         var r = Median(raw);
         var c = Median(counted);
         if (c.Items != o.Pods) throw new InvalidOperationException($"paged list returned {c.Items} items, expected {o.Pods}");
@@ -223,6 +225,15 @@ internal static class ClusterBenchmark
         results.Add(new Result("list", "HTTPS, bytes only (token from list head)", o.Pods / r.Elapsed.TotalSeconds, "pods/s", Note: $"{r.MegabytesPerSecond:0} MB/s, {r.Elapsed.TotalMilliseconds:0} ms"));
         results.Add(new Result("list", "HTTPS, counting items (Utf8JsonReader)", c.ItemsPerSecond, "pods/s", "≥ 50,000", c.ItemsPerSecond >= ListTarget,
             $"{c.MegabytesPerSecond:0} MB/s, {c.Elapsed.TotalMilliseconds:0} ms, {c.Bytes / c.Pages / 1024} KiB/page"));
+        results.Add(new Result("list", "process CPU per pod listed over HTTPS (server + client)", cpu.TotalMicroseconds / (2.0 * o.ListRuns * o.Pods), "µs",
+            Note: "both HTTPS modes"));
+    }
+
+    /// <summary>Process CPU time (user + system, all threads): with other work on the machine, CPU per event is steadier than wall time.</summary>
+    private static TimeSpan Cpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static async Task WatchThroughput(WatchBench bench, ClusterBenchOptions o, ResultSet results)
@@ -230,11 +241,18 @@ internal static class ClusterBenchmark
         Console.WriteLine($"\n[watch] {o.Watchers} watchers, {o.WatchWriter} writer at full speed for {o.WatchSeconds} s ...");
         // Warm-up: JIT and connections, not recorded.
         await bench.MeasureThroughput(o.Watchers, TimeSpan.FromSeconds(1), o.WatchWriter, o.HttpWriters, window: 4_000);
+        var cpu0 = Cpu();
         var t = await bench.MeasureThroughput(o.Watchers, TimeSpan.FromSeconds(o.WatchSeconds), o.WatchWriter, o.HttpWriters, window: 4_000);
+        var cpu = Cpu() - cpu0;
         var ok = t.Lost == 0 && t.Unexpected == 0 && t.Error is null;
         results.Add(new Result("watch", $"writes/s ({o.WatchWriter}, ≤4,000 ahead of slowest watcher)", t.WritesPerSecond, "writes/s", Note: $"{t.Writes:N0} writes"));
         results.Add(new Result("watch", $"deliveries/s to {t.Watchers} watchers", t.DeliveriesPerSecond, "events/s", "≥ 200,000", t.DeliveriesPerSecond >= DeliveryTarget && ok,
             $"{t.Deliveries:N0} events in {t.DeliveryTime.TotalSeconds:0.00} s"));
+        results.Add(new Result("watch", "process CPU per delivery (server + clients)", cpu.TotalMicroseconds / t.Deliveries, "µs",
+            Note: $"{cpu.TotalSeconds / t.DeliveryTime.TotalSeconds:0.00} cores busy on average"));
+        results.Add(new Result("watch", "events per client read (TLS records, batching)", (double)t.Deliveries / Math.Max(1, t.Reads), "events"));
+        results.Add(new Result("watch", "allocated per delivery (server + clients + writer)", (double)t.AllocatedBytes / Math.Max(1, t.Deliveries), "bytes",
+            Note: $"GCs gen0/1/2: {t.Gen0}/{t.Gen1}/{t.Gen2}"));
         results.Add(new Result("watch", "events lost / unexpected", t.Lost + t.Unexpected, "events", "0", ok,
             $"each watcher's count = writes: {(t.Lost == 0 ? "yes" : "no")}{(t.Error is null ? "" : "; " + t.Error)}"));
     }
@@ -242,7 +260,9 @@ internal static class ClusterBenchmark
     private static async Task WatchLatency(WatchBench bench, ClusterBenchOptions o, ResultSet results)
     {
         Console.WriteLine($"\n[latency] {o.Watchers} watchers, {o.LatencyWriter} writer paced at {o.Rate}/s for {o.LatencySeconds} s (+2 s warm-up) ...");
+        var cpu0 = Cpu();
         var l = await bench.MeasureLatency(o.Watchers, o.Rate, TimeSpan.FromSeconds(o.LatencySeconds), TimeSpan.FromSeconds(2), o.LatencyWriter, o.HttpWriters);
+        var cpu = Cpu() - cpu0;
         var ok = l.Lost == 0 && l.Error is null;
         var setting = $"{o.Rate:N0} writes/s ({o.LatencyWriter}), {l.Watchers} watchers";
         results.Add(new Result("latency", "achieved write rate", l.AchievedRate, "writes/s", Note: $"{l.Writes:N0} writes; worst writer lag {l.WorstWriterLagMs:0.0} ms"));
@@ -252,6 +272,7 @@ internal static class ClusterBenchmark
             $"{l.Samples:N0} deliveries measured"));
         results.Add(new Result("latency", "write-to-watch p99.9", l.P999, "ms"));
         results.Add(new Result("latency", "write-to-watch max", l.Max, "ms"));
+        results.Add(new Result("latency", "process CPU busy (server + clients)", cpu.TotalSeconds / (l.Writes / l.AchievedRate), "cores"));
         results.Add(new Result("latency", "events lost", l.Lost, "events", "0", ok, l.Error));
     }
 }

@@ -48,7 +48,7 @@ internal sealed class ResultSet
         Directory.CreateDirectory(directory);
         var json = Path.Combine(directory, name + ".json");
         var md = Path.Combine(directory, name + ".md");
-        File.WriteAllText(json, JsonSerializer.Serialize(new { environment = Environment, results = _results }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        File.WriteAllText(json, JsonSerializer.Serialize(new { environment = Environment, results = _results }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         File.WriteAllText(md, Markdown());
         return (json, md);
     }

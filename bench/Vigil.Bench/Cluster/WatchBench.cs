@@ -9,7 +9,8 @@ internal sealed class WatchBench(SimulatedCluster cluster, HttpClient http, stri
 {
     private readonly PodWriter _writer = new(cluster, http, ns, pods);
 
-    public sealed record Throughput(int Watchers, long Writes, TimeSpan WriteTime, long Deliveries, TimeSpan DeliveryTime, long Lost, long Unexpected, string? Error)
+    public sealed record Throughput(int Watchers, long Writes, TimeSpan WriteTime, long Deliveries, TimeSpan DeliveryTime, long Lost, long Unexpected, string? Error,
+        long Reads, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
     {
         public double WritesPerSecond => Writes / WriteTime.TotalSeconds;
         public double DeliveriesPerSecond => Deliveries / DeliveryTime.TotalSeconds;
@@ -41,6 +42,8 @@ internal sealed class WatchBench(SimulatedCluster cluster, HttpClient http, stri
                 foreach (var w in watchers) min = Math.Min(min, w.Count);
                 return min;
             }
+            var allocated0 = GC.GetTotalAllocatedBytes();
+            var (g0, g1, g2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var sw = Stopwatch.StartNew();
             long writes;
             if (kind == WriterKind.InProcess)
@@ -80,7 +83,9 @@ internal sealed class WatchBench(SimulatedCluster cluster, HttpClient http, stri
             var delivered = watchers.Sum(w => w.Count);
             var lost = watchers.Sum(w => Math.Max(0, writes - w.Count));
             var unexpected = watchers.Sum(w => w.OtherEvents + Math.Max(0, w.Count - writes));
-            return new Throughput(watcherCount, writes, writeTime, delivered, deliveryTime, lost, unexpected, watchers.Select(w => w.Error).FirstOrDefault(e => e is not null));
+            return new Throughput(watcherCount, writes, writeTime, delivered, deliveryTime, lost, unexpected, watchers.Select(w => w.Error).FirstOrDefault(e => e is not null),
+                watchers.Sum(w => w.Reads), GC.GetTotalAllocatedBytes() - allocated0,
+                GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2);
         }
         finally
         {

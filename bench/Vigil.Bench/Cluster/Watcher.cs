@@ -32,6 +32,9 @@ internal sealed class Watcher : IAsyncDisposable
     /// <summary>MODIFIED events read so far.</summary>
     public long Count => Volatile.Read(ref _count);
     public long OtherEvents { get; private set; }
+
+    /// <summary>Reads that returned data: events per read shows how well the server batches.</summary>
+    public long Reads { get; private set; }
     public string? Error { get; private set; }
     public bool Ended { get; private set; }
     public int LatencySamples { get; private set; }
@@ -64,6 +67,7 @@ internal sealed class Watcher : IAsyncDisposable
                 }
                 var read = await stream.ReadAsync(buffer.AsMemory(end), _stop.Token);
                 if (read == 0) break;
+                Reads++;
                 end += read;
                 var now = _latencyTicks is null ? 0 : Stopwatch.GetTimestamp();
                 var pending = buffer.AsSpan(start, end - start);

@@ -87,15 +87,50 @@ public static class Responses
         var writer = ctx.Response.BodyWriter;
         var head = $"{{\"kind\":\"{type.ListKind}\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{listMeta.ToJsonString()},\"items\":[";
         Write(writer, Encoding.UTF8.GetBytes(head));
-        for (var i = 0; i < page.Items.Count; i++)
+        // Items are copied in blocks of up to 64 KiB, each one HTTP chunk and one pipe segment (so TLS encrypts it in a few
+        // full-size records), and flushed block by block.
+        var stored = page.Items;
+        for (var i = 0; i < stored.Count;)
         {
-            if (i > 0) Write(writer, ","u8);
-            Write(writer, page.Items[i].Json);
-            if ((i & 63) == 63) await writer.FlushAsync(ctx.RequestAborted);
+            var end = i;
+            var size = 0;
+            while (end < stored.Count && (end == i || size + stored[end].Json.Length + 1 <= ListBlockBytes))
+            {
+                size += stored[end].Json.Length + (end > 0 ? 1 : 0);
+                end++;
+            }
+            var span = writer.GetSpan(size);
+            if (span.Length >= size)
+            {
+                for (var k = i; k < end; k++)
+                {
+                    if (k > 0)
+                    {
+                        span[0] = (byte)',';
+                        span = span[1..];
+                    }
+                    var json = stored[k].Json;
+                    json.CopyTo(span);
+                    span = span[json.Length..];
+                }
+                writer.Advance(size);
+            }
+            else
+            {
+                for (var k = i; k < end; k++)
+                {
+                    if (k > 0) Write(writer, ","u8);
+                    Write(writer, stored[k].Json);
+                }
+            }
+            i = end;
+            await writer.FlushAsync(ctx.RequestAborted);
         }
         Write(writer, "]}"u8);
         await writer.FlushAsync(ctx.RequestAborted);
     }
+
+    private const int ListBlockBytes = 64 * 1024;
 
     private static void Write(IBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
     {

@@ -13,6 +13,10 @@ public sealed class TypeTable
     private int _count;
     private TaskCompletionSource _changed = NewSignal();
     private (long Rv, ImmutableSortedSet<StoredObject> Items)? _lastSnapshot;
+    private FlatView? _flat;
+
+    /// <summary>A snapshot's objects in an array, for walking long ranges of it by index.</summary>
+    private sealed record FlatView(ImmutableSortedSet<StoredObject> Items, StoredObject[] Array);
 
     internal TypeTable(string storageKey, int historyCapacity)
     {
@@ -84,6 +88,24 @@ public sealed class TypeTable
         }
         _lastSnapshot = (rv, items);
         return items;
+    }
+
+    /// <summary>True when <see cref="Flatten"/> has <paramref name="items"/> at hand.</summary>
+    internal bool HasFlat(ImmutableSortedSet<StoredObject> items) => ReferenceEquals(Volatile.Read(ref _flat)?.Items, items);
+
+    /// <summary>
+    /// <paramref name="items"/> as an array in key order. The last one built is kept, so the pages of a list (all at the
+    /// same snapshot) share it. Safe without the write lock: snapshots are immutable.
+    /// </summary>
+    internal StoredObject[] Flatten(ImmutableSortedSet<StoredObject> items)
+    {
+        var cached = Volatile.Read(ref _flat);
+        if (cached is not null && ReferenceEquals(cached.Items, items)) return cached.Array;
+        var array = new StoredObject[items.Count];
+        var i = 0;
+        foreach (var item in items) array[i++] = item;
+        Volatile.Write(ref _flat, new FlatView(items, array));
+        return array;
     }
 
     private int FirstIndexAfter(long rv)
