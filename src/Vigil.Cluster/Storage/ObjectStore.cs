@@ -258,10 +258,11 @@ public sealed class StoreWatch
     /// </summary>
     public bool TryNext(out IReadOnlyList<WatchEvent> batch)
     {
+        batch = [];
+        if (_table.LastChange <= LastResourceVersion) return false;
         var list = new List<WatchEvent>();
-        batch = list;
-        if (_store.CurrentResourceVersion <= LastResourceVersion) return false;
         if (!_store.ReadAfter(_table, LastResourceVersion, list, out _) || list.Count == 0) return false;
+        batch = list;
         LastResourceVersion = list[^1].ResourceVersion;
         return true;
     }

@@ -33,6 +33,10 @@ public sealed class TypeTable
     /// <summary>The newest resourceVersion whose change has left the history (0: nothing has).</summary>
     internal long EvictedUpTo { get; private set; }
 
+    /// <summary>The resourceVersion of the table's newest change (0: none yet); read without the lock.</summary>
+    internal long LastChange => Volatile.Read(ref _lastChange);
+    private long _lastChange;
+
     /// <summary>A task completed at the next change of this table.</summary>
     internal Task Changed => _changed.Task;
 
@@ -55,6 +59,7 @@ public sealed class TypeTable
             _ring[(_head + _count) % _ring.Length] = change;
             _count++;
         }
+        Volatile.Write(ref _lastChange, change.ResourceVersion);
         var signal = _changed;
         _changed = NewSignal();
         signal.TrySetResult();
