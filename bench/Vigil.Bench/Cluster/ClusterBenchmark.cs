@@ -18,7 +18,8 @@ internal sealed class ClusterBenchOptions
     public WriterKind WatchWriter { get; set; } = WriterKind.InProcess;
     public int Rate { get; set; } = 2_000;
     public double LatencySeconds { get; set; } = 20;
-    public WriterKind LatencyWriter { get; set; } = WriterKind.Http;
+    public List<WriterKind> LatencyWriters { get; } = [WriterKind.InProcess, WriterKind.Http];
+    public double HttpLatencySeconds { get; set; } = 10;
     public int HttpWriters { get; set; } = 8;
     public HashSet<string> Only { get; } = new(StringComparer.Ordinal) { "memory", "list", "watch", "latency" };
     public string Output { get; set; } = "artifacts/bench";
@@ -34,7 +35,8 @@ internal sealed class ClusterBenchOptions
           --watch-writer K      inproc | http: who writes in the throughput test (inproc)
           --rate N              paced writes/s of the latency test (2000)
           --latency-seconds S   measured part of the latency test, after 2 s warm-up (20)
-          --latency-writer K    inproc | http: who writes in the latency test (http)
+          --latency-writer K    inproc | http | both: who writes in the latency test (both: in-process, then HTTPS)
+          --http-latency-seconds S  measured part of the HTTPS-writer latency test (10)
           --http-writers N      concurrent HTTP writer connections (8)
           --only a,b            subset of memory,list,watch,latency
           --out DIR             where results go (artifacts/bench)
@@ -61,7 +63,13 @@ internal sealed class ClusterBenchOptions
                 case "--watch-writer": o.WatchWriter = Kind(); break;
                 case "--rate": o.Rate = Int(); break;
                 case "--latency-seconds": o.LatencySeconds = Dbl(); break;
-                case "--latency-writer": o.LatencyWriter = Kind(); break;
+                case "--latency-writer":
+                    var w = args[i + 1];
+                    o.LatencyWriters.Clear();
+                    if (w == "both") { i++; o.LatencyWriters.AddRange([WriterKind.InProcess, WriterKind.Http]); }
+                    else o.LatencyWriters.Add(Kind());
+                    break;
+                case "--http-latency-seconds": o.HttpLatencySeconds = Dbl(); break;
                 case "--http-writers": o.HttpWriters = Int(); break;
                 case "--only":
                     o.Only.Clear();
@@ -115,7 +123,7 @@ internal static class ClusterBenchmark
         var results = new ResultSet();
         MachineInfo.Describe(results.Environment);
         results.Environment["settings"] = $"pods={o.Pods} in {o.Namespaces} namespaces, page={o.PageSize}, watchers={o.Watchers}, watch pods={o.WatchPods}, " +
-            $"watch writer={o.WatchWriter} for {o.WatchSeconds}s, latency writer={o.LatencyWriter} at {o.Rate}/s for {o.LatencySeconds}s, http writers={o.HttpWriters}";
+            $"watch writer={o.WatchWriter} for {o.WatchSeconds}s, latency writers={string.Join("+", o.LatencyWriters)} at {o.Rate}/s for {o.LatencySeconds}s (HTTPS writer {o.HttpLatencySeconds}s), http writers={o.HttpWriters}";
         foreach (var (k, v) in results.Environment) Console.WriteLine($"{k}: {v}");
         var total = Stopwatch.StartNew();
 
@@ -136,7 +144,9 @@ internal static class ClusterBenchmark
             Pods.Seed(cluster, owners, 0, o.WatchPods, 1);
             var bench = new WatchBench(cluster, http, Pods.Namespace(0, 1), o.WatchPods);
             if (o.Only.Contains("watch")) await WatchThroughput(bench, o, results);
-            if (o.Only.Contains("latency")) await WatchLatency(bench, o, results);
+            if (o.Only.Contains("latency"))
+                foreach (var writer in o.LatencyWriters)
+                    await WatchLatency(bench, o, writer, writer == WriterKind.Http ? o.HttpLatencySeconds : o.LatencySeconds, results);
         }
 
         results.Environment["load at end (1/5/15 min)"] = MachineInfo.Load();
@@ -240,7 +250,7 @@ internal static class ClusterBenchmark
     {
         Console.WriteLine($"\n[watch] {o.Watchers} watchers, {o.WatchWriter} writer at full speed for {o.WatchSeconds} s ...");
         // Warm-up: JIT and connections, not recorded.
-        await bench.MeasureThroughput(o.Watchers, TimeSpan.FromSeconds(1), o.WatchWriter, o.HttpWriters, window: 4_000);
+        await bench.MeasureThroughput(o.Watchers, TimeSpan.FromSeconds(3), o.WatchWriter, o.HttpWriters, window: 4_000);
         var cpu0 = Cpu();
         var t = await bench.MeasureThroughput(o.Watchers, TimeSpan.FromSeconds(o.WatchSeconds), o.WatchWriter, o.HttpWriters, window: 4_000);
         var cpu = Cpu() - cpu0;
@@ -257,22 +267,23 @@ internal static class ClusterBenchmark
             $"each watcher's count = writes: {(t.Lost == 0 ? "yes" : "no")}{(t.Error is null ? "" : "; " + t.Error)}"));
     }
 
-    private static async Task WatchLatency(WatchBench bench, ClusterBenchOptions o, ResultSet results)
+    private static async Task WatchLatency(WatchBench bench, ClusterBenchOptions o, WriterKind writer, double seconds, ResultSet results)
     {
-        Console.WriteLine($"\n[latency] {o.Watchers} watchers, {o.LatencyWriter} writer paced at {o.Rate}/s for {o.LatencySeconds} s (+2 s warm-up) ...");
+        var who = writer == WriterKind.Http ? "HTTPS writer" : "in-process writer";
+        Console.WriteLine($"\n[latency] {o.Watchers} watchers, {who} paced at {o.Rate}/s for {seconds} s (+2 s warm-up) ...");
         var cpu0 = Cpu();
-        var l = await bench.MeasureLatency(o.Watchers, o.Rate, TimeSpan.FromSeconds(o.LatencySeconds), TimeSpan.FromSeconds(2), o.LatencyWriter, o.HttpWriters);
+        var l = await bench.MeasureLatency(o.Watchers, o.Rate, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(2), writer, o.HttpWriters);
         var cpu = Cpu() - cpu0;
         var ok = l.Lost == 0 && l.Error is null;
-        var setting = $"{o.Rate:N0} writes/s ({o.LatencyWriter}), {l.Watchers} watchers";
-        results.Add(new Result("latency", "achieved write rate", l.AchievedRate, "writes/s", Note: $"{l.Writes:N0} writes; worst writer lag {l.WorstWriterLagMs:0.0} ms"));
-        results.Add(new Result("latency", "write-to-watch p50", l.P50, "ms", Note: setting));
-        results.Add(new Result("latency", "write-to-watch p90", l.P90, "ms"));
-        results.Add(new Result("latency", "write-to-watch p99", l.P99, "ms", "< 50 ms", l.P99 < P99Target && ok && l.AchievedRate >= o.Rate * 0.98,
+        var area = writer == WriterKind.Http ? "lat-http" : "latency";
+        results.Add(new Result(area, $"achieved write rate ({who})", l.AchievedRate, "writes/s", Note: $"{l.Writes:N0} writes; worst writer lag {l.WorstWriterLagMs:0.0} ms"));
+        results.Add(new Result(area, "write-to-watch p50", l.P50, "ms", Note: $"{o.Rate:N0} writes/s target, {l.Watchers} watchers"));
+        results.Add(new Result(area, "write-to-watch p90", l.P90, "ms"));
+        results.Add(new Result(area, "write-to-watch p99", l.P99, "ms", "< 50 ms", l.P99 < P99Target && ok && l.AchievedRate >= o.Rate * 0.98,
             $"{l.Samples:N0} deliveries measured"));
-        results.Add(new Result("latency", "write-to-watch p99.9", l.P999, "ms"));
-        results.Add(new Result("latency", "write-to-watch max", l.Max, "ms"));
-        results.Add(new Result("latency", "process CPU busy (server + clients)", cpu.TotalSeconds / (l.Writes / l.AchievedRate), "cores"));
-        results.Add(new Result("latency", "events lost", l.Lost, "events", "0", ok, l.Error));
+        results.Add(new Result(area, "write-to-watch p99.9", l.P999, "ms"));
+        results.Add(new Result(area, "write-to-watch max", l.Max, "ms"));
+        results.Add(new Result(area, "process CPU busy (server + clients)", cpu.TotalSeconds / (l.Writes / l.AchievedRate), "cores"));
+        results.Add(new Result(area, "events lost", l.Lost, "events", "0", ok, l.Error));
     }
 }
