@@ -41,6 +41,7 @@ internal sealed class ClusterBenchOptions
           --only a,b            subset of memory,list,watch,latency
           --out DIR             where results go (artifacts/bench)
           --print-pod           print the stored pod the benchmarks use, and exit
+          --alloc-profile       sample allocations by type during the watch and latency tests and print them
         """;
 
     public static ClusterBenchOptions Parse(string[] args)
@@ -76,6 +77,7 @@ internal sealed class ClusterBenchOptions
                     foreach (var a in Next().Split(',', StringSplitOptions.RemoveEmptyEntries)) o.Only.Add(a);
                     break;
                 case "--out": o.Output = Next(); break;
+                case "--alloc-profile": break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -120,6 +122,7 @@ internal static class ClusterBenchmark
             return 2;
         }
 
+        using var sampler = args.Contains("--alloc-profile") ? new AllocationSampler() : null;
         var results = new ResultSet();
         MachineInfo.Describe(results.Environment);
         results.Environment["settings"] = $"pods={o.Pods} in {o.Namespaces} namespaces, page={o.PageSize}, watchers={o.Watchers}, watch pods={o.WatchPods}, " +
@@ -143,12 +146,14 @@ internal static class ClusterBenchmark
             var owners = Pods.CreateNamespaces(cluster, 1);
             Pods.Seed(cluster, owners, 0, o.WatchPods, 1);
             var bench = new WatchBench(cluster, http, Pods.Namespace(0, 1), o.WatchPods);
+            sampler?.Start();
             if (o.Only.Contains("watch")) await WatchThroughput(bench, o, results);
             if (o.Only.Contains("latency"))
                 foreach (var writer in o.LatencyWriters)
                     await WatchLatency(bench, o, writer, writer == WriterKind.Http ? o.HttpLatencySeconds : o.LatencySeconds, results);
         }
 
+        sampler?.Print();
         results.Environment["load at end (1/5/15 min)"] = MachineInfo.Load();
         results.Environment["suite time"] = $"{total.Elapsed.TotalSeconds:0} s";
         results.PrintTable();

@@ -96,16 +96,16 @@ public sealed partial class ApiRequestHandler
             return WatchEvent.BuildLine(eventType, JsonSerializer.SerializeToUtf8Bytes(rendered, JsonDefaults.Compact));
         }
 
-        // Lines are gathered and copied into the pipe as one block per batch: one HTTP chunk and one pipe segment, so
-        // the TLS layer encrypts a batch in a few large records rather than one small record per 4 KiB block.
+        // Lines are gathered and copied into the pipe in blocks of up to 16 KiB, each one HTTP chunk and one pipe segment,
+        // so the TLS layer encrypts a batch in full-size records rather than one small record per 4 KiB pool block.
         var pending = new List<byte[]>();
         var pendingBytes = 0;
         long unflushed = 0;
         void Append(byte[] line)
         {
+            if (pendingBytes > 0 && pendingBytes + line.Length > BlockBytes) WritePending();
             pending.Add(line);
             pendingBytes += line.Length;
-            if (pendingBytes >= BlockBytes) WritePending();
         }
 
         void WritePending()
@@ -217,8 +217,11 @@ public sealed partial class ApiRequestHandler
     /// <summary>Bytes of events buffered before a flush while sending initial events or catching up.</summary>
     private const int FlushThreshold = 256 * 1024;
 
-    /// <summary>Largest block of event lines copied into the response at once.</summary>
-    private const int BlockBytes = 64 * 1024;
+    /// <summary>
+    /// Largest block of event lines copied into the response at once (unless one line is larger): one TLS record's worth,
+    /// and small enough that the pipe's buffer for it comes from the array pool's 16 KiB bucket, never the large object heap.
+    /// </summary>
+    private const int BlockBytes = 16 * 1024 - 64;
 
     private static byte[] Bookmark(ResourceType type, long rv, bool initialEventsEnd)
     {

@@ -87,9 +87,10 @@ public static class Responses
         var writer = ctx.Response.BodyWriter;
         var head = $"{{\"kind\":\"{type.ListKind}\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{listMeta.ToJsonString()},\"items\":[";
         Write(writer, Encoding.UTF8.GetBytes(head));
-        // Items are copied in blocks of up to 64 KiB, each one HTTP chunk and one pipe segment (so TLS encrypts it in a few
-        // full-size records), and flushed block by block.
+        // Items are copied in blocks of up to 16 KiB (unless one item is larger), each one HTTP chunk and one pipe segment,
+        // so TLS encrypts each in one full-size record; a flush every 64 KiB or so.
         var stored = page.Items;
+        var unflushed = 0;
         for (var i = 0; i < stored.Count;)
         {
             var end = i;
@@ -124,13 +125,19 @@ public static class Responses
                 }
             }
             i = end;
-            await writer.FlushAsync(ctx.RequestAborted);
+            unflushed += size;
+            if (unflushed >= 4 * ListBlockBytes)
+            {
+                await writer.FlushAsync(ctx.RequestAborted);
+                unflushed = 0;
+            }
         }
         Write(writer, "]}"u8);
         await writer.FlushAsync(ctx.RequestAborted);
     }
 
-    private const int ListBlockBytes = 64 * 1024;
+    /// <summary>A TLS record's worth, so the pipe's buffer comes from the array pool's 16 KiB bucket.</summary>
+    private const int ListBlockBytes = 16 * 1024 - 64;
 
     private static void Write(IBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
     {
