@@ -70,6 +70,7 @@ public sealed class TypeTable
     {
         if (afterRv < EvictedUpTo) return false;
         var start = FirstIndexAfter(afterRv);
+        into.EnsureCapacity(into.Count + _count - start);
         for (var i = start; i < _count; i++) into.Add(_ring[(_head + i) % _ring.Length]);
         return true;
     }
