@@ -25,6 +25,9 @@ internal sealed class AllocationSampler : EventListener
         if (!_on || e.EventName is null || !e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null) return;
         var name = e.PayloadNames?.IndexOf("TypeName") is int i and >= 0 ? e.Payload[i] as string : null;
         var amount = e.PayloadNames?.IndexOf("AllocationAmount64") is int j and >= 0 && e.Payload[j] is ulong a ? (long)a : 100_000;
+        // Arrays by size class (the sampled object's size), to tell pooled-buffer misses from per-object copies.
+        if (name is "System.Byte[]" && e.PayloadNames?.IndexOf("ObjectSize") is int k and >= 0 && e.Payload[k] is ulong size)
+            name += size switch { < 1024 => " <1K", < 4096 => " 1-4K", < 16384 => " 4-16K", < 65536 => " 16-64K", _ => " >=64K" };
         _bytes.AddOrUpdate(name ?? "?", amount, (_, v) => v + amount);
     }
 
