@@ -155,6 +155,7 @@ internal static class ClusterBenchmark
 
         sampler?.Print();
         results.Environment["load at end (1/5/15 min)"] = MachineInfo.Load();
+        results.Environment["cpu pressure at end"] = MachineInfo.Pressure();
         results.Environment["suite time"] = $"{total.Elapsed.TotalSeconds:0} s";
         results.PrintTable();
         var (json, md) = results.Write(o.Output, "cluster");

@@ -15,6 +15,24 @@ internal static class MachineInfo
         into["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
         into["gc"] = (GCSettings.IsServerGC ? "server" : "workstation") + (GCSettings.LatencyMode == GCLatencyMode.Interactive ? ", concurrent" : "");
         into["load at start (1/5/15 min)"] = Load();
+        into["cpu pressure at start"] = Pressure();
+    }
+
+    /// <summary>
+    /// /proc/pressure/cpu: the share of time some runnable task waited for a core (avg10/avg60). Near 0 on a quiet
+    /// machine; near 100 when other work keeps the cores busy and the figures measure a fraction of the machine.
+    /// </summary>
+    public static string Pressure()
+    {
+        try
+        {
+            var some = File.ReadLines("/proc/pressure/cpu").First().Split(' ');
+            return string.Join(" ", some.Skip(1).Take(2)) + " (% of time waiting for a core)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return "unknown";
+        }
     }
 
     public static string Load()
