@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -73,7 +75,9 @@ public sealed partial class ApiRequestHandler
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-cache, private";
-        var body = ctx.Response.Body;
+        // Events are copied into the response pipe and flushed once per batch, after the events that arrived meanwhile
+        // (as the real server flushes when its queue is empty), instead of a write-and-flush per event.
+        var writer = ctx.Response.BodyWriter;
         await ctx.Response.StartAsync(ctx.RequestAborted);
         var firstTable = true;
 
@@ -92,64 +96,132 @@ public sealed partial class ApiRequestHandler
             return WatchEvent.BuildLine(eventType, JsonSerializer.SerializeToUtf8Bytes(rendered, JsonDefaults.Compact));
         }
 
+        // Lines are gathered and copied into the pipe in blocks of up to 16 KiB, each one HTTP chunk and one pipe segment,
+        // so the TLS layer encrypts a batch in full-size records rather than one small record per 4 KiB pool block.
+        var pending = new List<byte[]>();
+        var pendingBytes = 0;
+        long unflushed = 0;
+        void Append(byte[] line)
+        {
+            if (pendingBytes > 0 && pendingBytes + line.Length > BlockBytes) WritePending();
+            pending.Add(line);
+            pendingBytes += line.Length;
+        }
+
+        void WritePending()
+        {
+            if (pendingBytes == 0) return;
+            var span = writer.GetSpan(pendingBytes);
+            if (span.Length >= pendingBytes)
+            {
+                foreach (var line in pending)
+                {
+                    line.CopyTo(span);
+                    span = span[line.Length..];
+                }
+                writer.Advance(pendingBytes);
+            }
+            else
+            {
+                foreach (var line in pending) writer.Write(line);
+            }
+            unflushed += pendingBytes;
+            pending.Clear();
+            pendingBytes = 0;
+        }
+
+        ValueTask<FlushResult> Flush(CancellationToken cancellationToken)
+        {
+            WritePending();
+            unflushed = 0;
+            return writer.FlushAsync(cancellationToken);
+        }
+
+        void AppendBatch(IReadOnlyList<WatchEvent> batch)
+        {
+            foreach (var change in batch)
+            {
+                var now = Matches(change.Object) && change.Type != WatchEventType.Deleted;
+                var before = change.Type != WatchEventType.Added && Matches(change.Previous);
+                string? eventType = change.Type switch
+                {
+                    WatchEventType.Added => now ? "ADDED" : null,
+                    WatchEventType.Deleted => before ? "DELETED" : null,
+                    _ => (now, before) switch
+                    {
+                        (true, true) => "MODIFIED",
+                        (true, false) => "ADDED",
+                        (false, true) => "DELETED",
+                        _ => null,
+                    },
+                };
+                if (eventType is not null) Append(Render(eventType, change.Object, change));
+            }
+        }
+
         using var expiry = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds)), Time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, expiry.Token);
         var token = timeout.Token;
         try
         {
-            foreach (var item in initial) await body.WriteAsync(Render("ADDED", item, null), token);
+            foreach (var item in initial)
+            {
+                token.ThrowIfCancellationRequested();
+                Append(Render("ADDED", item, null));
+                if (unflushed + pendingBytes >= FlushThreshold) await Flush(token);
+            }
             if (sendInitial == true)
-                await body.WriteAsync(Bookmark(type, watch.LastResourceVersion, initialEventsEnd: true), token);
-            await body.FlushAsync(token);
+                Append(Bookmark(type, watch.LastResourceVersion, initialEventsEnd: true));
+            await Flush(token);
 
             while (!token.IsCancellationRequested)
             {
                 IReadOnlyList<WatchEvent> batch;
-                using var idleTimer = new CancellationTokenSource(bookmarks ? _options.BookmarkInterval : Timeout.InfiniteTimeSpan, Time);
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token, idleTimer.Token))
+                if (!bookmarks)
                 {
+                    batch = await watch.NextAsync(token);
+                }
+                else
+                {
+                    using var idleTimer = new CancellationTokenSource(_options.BookmarkInterval, Time);
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(token, idleTimer.Token);
                     try
                     {
                         batch = await watch.NextAsync(idle.Token);
                     }
                     catch (OperationCanceledException) when (!token.IsCancellationRequested)
                     {
-                        await body.WriteAsync(Bookmark(type, _ops.Store.CurrentResourceVersion, initialEventsEnd: false), token);
-                        await body.FlushAsync(token);
+                        Append(Bookmark(type, _ops.Store.CurrentResourceVersion, initialEventsEnd: false));
+                        await Flush(token);
                         continue;
                     }
                 }
-                foreach (var change in batch)
-                {
-                    var now = Matches(change.Object) && change.Type != WatchEventType.Deleted;
-                    var before = change.Type != WatchEventType.Added && Matches(change.Previous);
-                    string? eventType = change.Type switch
-                    {
-                        WatchEventType.Added => now ? "ADDED" : null,
-                        WatchEventType.Deleted => before ? "DELETED" : null,
-                        _ => (now, before) switch
-                        {
-                            (true, true) => "MODIFIED",
-                            (true, false) => "ADDED",
-                            (false, true) => "DELETED",
-                            _ => null,
-                        },
-                    };
-                    if (eventType is not null) await body.WriteAsync(Render(eventType, change.Object, change), token);
-                }
-                await body.FlushAsync(token);
+                AppendBatch(batch);
+                // Events committed while this batch was written go out with it.
+                while (unflushed + pendingBytes < FlushThreshold && watch.TryNext(out var more)) AppendBatch(more);
+                await Flush(token);
             }
         }
         catch (HistoryExpiredException e)
         {
             var status = ApiException.Gone(e.Message).ToStatus();
-            await body.WriteAsync(Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "ERROR", ["object"] = status }.ToJsonString() + "\n"), ctx.RequestAborted);
+            Append(Encoding.UTF8.GetBytes(new JsonObject { ["type"] = "ERROR", ["object"] = status }.ToJsonString() + "\n"));
+            await Flush(ctx.RequestAborted);
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {
             // timeoutSeconds elapsed: end the response cleanly; the client re-watches from its last version.
         }
     }
+
+    /// <summary>Bytes of events buffered before a flush while sending initial events or catching up.</summary>
+    private const int FlushThreshold = 256 * 1024;
+
+    /// <summary>
+    /// Largest block of event lines copied into the response at once (unless one line is larger): one TLS record's worth,
+    /// and small enough that the pipe's buffer for it comes from the array pool's 16 KiB bucket, never the large object heap.
+    /// </summary>
+    private const int BlockBytes = 16 * 1024 - 64;
 
     private static byte[] Bookmark(ResourceType type, long rv, bool initialEventsEnd)
     {

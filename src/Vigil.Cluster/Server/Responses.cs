@@ -87,15 +87,57 @@ public static class Responses
         var writer = ctx.Response.BodyWriter;
         var head = $"{{\"kind\":\"{type.ListKind}\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{listMeta.ToJsonString()},\"items\":[";
         Write(writer, Encoding.UTF8.GetBytes(head));
-        for (var i = 0; i < page.Items.Count; i++)
+        // Items are copied in blocks of up to 16 KiB (unless one item is larger), each one HTTP chunk and one pipe segment,
+        // so TLS encrypts each in one full-size record; a flush every 64 KiB or so.
+        var stored = page.Items;
+        var unflushed = 0;
+        for (var i = 0; i < stored.Count;)
         {
-            if (i > 0) Write(writer, ","u8);
-            Write(writer, page.Items[i].Json);
-            if ((i & 63) == 63) await writer.FlushAsync(ctx.RequestAborted);
+            var end = i;
+            var size = 0;
+            while (end < stored.Count && (end == i || size + stored[end].Json.Length + 1 <= ListBlockBytes))
+            {
+                size += stored[end].Json.Length + (end > 0 ? 1 : 0);
+                end++;
+            }
+            var span = writer.GetSpan(size);
+            if (span.Length >= size)
+            {
+                for (var k = i; k < end; k++)
+                {
+                    if (k > 0)
+                    {
+                        span[0] = (byte)',';
+                        span = span[1..];
+                    }
+                    var json = stored[k].Json;
+                    json.CopyTo(span);
+                    span = span[json.Length..];
+                }
+                writer.Advance(size);
+            }
+            else
+            {
+                for (var k = i; k < end; k++)
+                {
+                    if (k > 0) Write(writer, ","u8);
+                    Write(writer, stored[k].Json);
+                }
+            }
+            i = end;
+            unflushed += size;
+            if (unflushed >= 4 * ListBlockBytes)
+            {
+                await writer.FlushAsync(ctx.RequestAborted);
+                unflushed = 0;
+            }
         }
         Write(writer, "]}"u8);
         await writer.FlushAsync(ctx.RequestAborted);
     }
+
+    /// <summary>A TLS record's worth, so the pipe's buffer comes from the array pool's 16 KiB bucket.</summary>
+    private const int ListBlockBytes = 16 * 1024 - 64;
 
     private static void Write(IBufferWriter<byte> writer, ReadOnlySpan<byte> bytes)
     {

@@ -55,6 +55,9 @@ public sealed class ObjectStore(StoreOptions? options = null)
     {
         var table = Table(storageKey);
         var key = StoredObject.KeyOf(ns, name);
+        // Serializing is most of a commit's cost: it is done before taking the lock, with the resourceVersion left
+        // blank, so the lock (which every watcher takes too) is held only to splice the version in and publish.
+        var blank = pending is null ? -1 : VersionedJson.Prepare(pending.Node);
         lock (_writeLock)
         {
             var current = table.Get(key);
@@ -74,7 +77,8 @@ public sealed class ObjectStore(StoreOptions? options = null)
             else
             {
                 SetResourceVersion(pending.Node, rv);
-                var stored = new StoredObject(pending.Namespace, pending.Name, pending.Uid, rv, Serialize(pending.Node), pending.Labels, pending.Fields);
+                var json = blank >= 0 ? VersionedJson.Complete(blank, rv) : Serialize(pending.Node);
+                var stored = new StoredObject(pending.Namespace, pending.Name, pending.Uid, rv, json, pending.Labels, pending.Fields);
                 change = new WatchEvent(current is null ? WatchEventType.Added : WatchEventType.Modified, stored, current);
             }
             table.Apply(change);
@@ -122,6 +126,27 @@ public sealed class ObjectStore(StoreOptions? options = null)
         string? next = null;
         long remaining = 0;
         var count = items.Count;
+        // A paged list counts what follows the page, so it walks to the end of its range. A long walk goes over a flat copy
+        // of the snapshot (built once, then shared by the following pages of the same list) instead of a tree descent per
+        // object; a short one (a small namespace of a big table) keeps walking the tree by index.
+        if (limit > 0 && start < count && (table.HasFlat(items) || 8L * (RangeEnd(items, prefix, count) - start) >= count))
+        {
+            var flat = table.Flatten(items);
+            for (var i = start; i < flat.Length; i++)
+            {
+                var item = flat[i];
+                if (prefix is not null && !item.Key.StartsWith(prefix, StringComparison.Ordinal)) break;
+                if (filter is not null && !filter(item)) continue;
+                if (result.Count == limit)
+                {
+                    next = result[^1].Key;
+                    remaining++;
+                    continue;
+                }
+                result.Add(item);
+            }
+            return new ListPage(result, rv, next, remaining);
+        }
         // Walk by index only from a seek point; a full scan uses the cheaper enumerator.
         IEnumerable<StoredObject> sequence = start == 0 ? items : Range(items, start, count);
         foreach (var item in sequence)
@@ -137,6 +162,14 @@ public sealed class ObjectStore(StoreOptions? options = null)
             result.Add(item);
         }
         return new ListPage(result, rv, next, remaining);
+    }
+
+    /// <summary>Where the keys under <paramref name="prefix"/> (<c>namespace/</c>) end: '0' is the character after '/'.</summary>
+    private static int RangeEnd(ImmutableSortedSet<StoredObject> items, string? prefix, int count)
+    {
+        if (prefix is null) return count;
+        var index = items.IndexOf(new StoredObject(string.Concat(prefix.AsSpan(0, prefix.Length - 1), "0")));
+        return index >= 0 ? index : ~index;
     }
 
     /// <summary>Starts following a table's changes after <paramref name="afterRv"/>.</summary>
@@ -217,5 +250,20 @@ public sealed class StoreWatch
             }
             await changed.WaitAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The changes newer than the last one read, without waiting: false when there are none (or when the reader fell
+    /// behind the history, which the next <see cref="NextAsync"/> reports).
+    /// </summary>
+    public bool TryNext(out IReadOnlyList<WatchEvent> batch)
+    {
+        batch = [];
+        if (_table.LastChange <= LastResourceVersion) return false;
+        var list = new List<WatchEvent>();
+        if (!_store.ReadAfter(_table, LastResourceVersion, list, out _) || list.Count == 0) return false;
+        batch = list;
+        LastResourceVersion = list[^1].ResourceVersion;
+        return true;
     }
 }

@@ -13,6 +13,10 @@ public sealed class TypeTable
     private int _count;
     private TaskCompletionSource _changed = NewSignal();
     private (long Rv, ImmutableSortedSet<StoredObject> Items)? _lastSnapshot;
+    private FlatView? _flat;
+
+    /// <summary>A snapshot's objects in an array, for walking long ranges of it by index.</summary>
+    private sealed record FlatView(ImmutableSortedSet<StoredObject> Items, StoredObject[] Array);
 
     internal TypeTable(string storageKey, int historyCapacity)
     {
@@ -28,6 +32,10 @@ public sealed class TypeTable
 
     /// <summary>The newest resourceVersion whose change has left the history (0: nothing has).</summary>
     internal long EvictedUpTo { get; private set; }
+
+    /// <summary>The resourceVersion of the table's newest change (0: none yet); read without the lock.</summary>
+    internal long LastChange => Volatile.Read(ref _lastChange);
+    private long _lastChange;
 
     /// <summary>A task completed at the next change of this table.</summary>
     internal Task Changed => _changed.Task;
@@ -51,6 +59,7 @@ public sealed class TypeTable
             _ring[(_head + _count) % _ring.Length] = change;
             _count++;
         }
+        Volatile.Write(ref _lastChange, change.ResourceVersion);
         var signal = _changed;
         _changed = NewSignal();
         signal.TrySetResult();
@@ -61,6 +70,7 @@ public sealed class TypeTable
     {
         if (afterRv < EvictedUpTo) return false;
         var start = FirstIndexAfter(afterRv);
+        into.EnsureCapacity(into.Count + _count - start);
         for (var i = start; i < _count; i++) into.Add(_ring[(_head + i) % _ring.Length]);
         return true;
     }
@@ -84,6 +94,24 @@ public sealed class TypeTable
         }
         _lastSnapshot = (rv, items);
         return items;
+    }
+
+    /// <summary>True when <see cref="Flatten"/> has <paramref name="items"/> at hand.</summary>
+    internal bool HasFlat(ImmutableSortedSet<StoredObject> items) => ReferenceEquals(Volatile.Read(ref _flat)?.Items, items);
+
+    /// <summary>
+    /// <paramref name="items"/> as an array in key order. The last one built is kept, so the pages of a list (all at the
+    /// same snapshot) share it. Safe without the write lock: snapshots are immutable.
+    /// </summary>
+    internal StoredObject[] Flatten(ImmutableSortedSet<StoredObject> items)
+    {
+        var cached = Volatile.Read(ref _flat);
+        if (cached is not null && ReferenceEquals(cached.Items, items)) return cached.Array;
+        var array = new StoredObject[items.Count];
+        var i = 0;
+        foreach (var item in items) array[i++] = item;
+        Volatile.Write(ref _flat, new FlatView(items, array));
+        return array;
     }
 
     private int FirstIndexAfter(long rv)

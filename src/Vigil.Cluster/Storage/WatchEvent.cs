@@ -22,8 +22,8 @@ public sealed class WatchEvent(WatchEventType type, StoredObject obj, StoredObje
     public StoredObject? Previous { get; } = previous;
     public long ResourceVersion => Object.ResourceVersion;
 
-    /// <summary><c>{"type":"MODIFIED","object":{...}}\n</c> for the stored form, computed once.</summary>
-    public byte[] Line => _line ??= BuildLine(TypeName(Type), Object.Json);
+    /// <summary><c>{"type":"MODIFIED","object":{...}}\n</c> for the stored form, computed once (watchers racing for it share the first).</summary>
+    public byte[] Line => _line ?? Interlocked.CompareExchange(ref _line, BuildLine(TypeName(Type), Object.Json), null) ?? _line;
 
     public static string TypeName(WatchEventType type) => type switch
     {
@@ -32,9 +32,21 @@ public sealed class WatchEvent(WatchEventType type, StoredObject obj, StoredObje
         _ => "DELETED",
     };
 
+    private static readonly byte[] AddedPrefix = Prefix("ADDED");
+    private static readonly byte[] ModifiedPrefix = Prefix("MODIFIED");
+    private static readonly byte[] DeletedPrefix = Prefix("DELETED");
+
+    private static byte[] Prefix(string type) => Encoding.UTF8.GetBytes("{\"type\":\"" + type + "\",\"object\":");
+
     public static byte[] BuildLine(string type, ReadOnlySpan<byte> objectJson)
     {
-        var prefix = Encoding.UTF8.GetBytes("{\"type\":\"" + type + "\",\"object\":");
+        var prefix = type switch
+        {
+            "ADDED" => AddedPrefix,
+            "MODIFIED" => ModifiedPrefix,
+            "DELETED" => DeletedPrefix,
+            _ => Prefix(type),
+        };
         var line = new byte[prefix.Length + objectJson.Length + 2];
         prefix.CopyTo(line, 0);
         objectJson.CopyTo(line.AsSpan(prefix.Length));
