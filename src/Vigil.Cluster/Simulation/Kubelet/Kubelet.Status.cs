@@ -57,7 +57,7 @@ internal sealed partial class Kubelet
             Conditions.Set(scratch, "ContainersReady", containersReady ? "True" : "False", containersReady ? null : "ContainersNotReady", containersReady ? null : message, now, probeTimes: true);
             if (!containersReady)
                 Conditions.Set(scratch, "Ready", "False", "ContainersNotReady", message, now, probeTimes: true);
-            else if (node.Ready is "True" or "")
+            else if (node.Ready == "True")
                 Conditions.Set(scratch, "Ready", "True", null, null, now, probeTimes: true);
             else
             {

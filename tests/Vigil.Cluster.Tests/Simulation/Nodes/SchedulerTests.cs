@@ -229,8 +229,9 @@ public sealed class SchedulerTests(NodeClusterFixture fx) : IClassFixture<NodeCl
         (await Unschedulable("sched-claims", "unbound-claim")).Condition("PodScheduled")!["message"]!.GetValue<string>()
             .ShouldBe("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
         // A claim that waits for its first consumer lets the pod be scheduled; the kubelet then waits for it to be bound.
-        var late = await fx.WaitPod("sched-claims", "late-claim", p => p.NodeName() is not null, "bound to a node");
-        late.WaitingReason("app").ShouldBe("ContainerCreating");
+        var late = await fx.WaitPod("sched-claims", "late-claim", p => p.WaitingReason("app") == "ContainerCreating", "scheduled, waiting for its claim");
+        late.NodeName().ShouldNotBeNull();
+        late.ConditionStatus("PodReadyToStartContainers").ShouldBe("False");
         var pvc = (await fx.Get("/api/v1/namespaces/sched-claims/persistentvolumeclaims/late"))!;
         pvc["status"] = new JsonObject { ["phase"] = "Bound" };
         (await fx.Http.Put("/api/v1/namespaces/sched-claims/persistentvolumeclaims/late/status", pvc)).Status.ShouldBe(200);
