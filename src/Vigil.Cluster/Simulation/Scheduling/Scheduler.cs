@@ -402,6 +402,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         JsonObject? bound = null;
         try
         {
+            SelectNodeForWaitingClaims(b);
             bound = _ops.Mutate(_state.Pods, b.Namespace, b.Name, pod =>
             {
                 if (Meta.Str(pod["metadata"], "uid") != b.Uid || Meta.Str(pod["spec"], "nodeName") is { Length: > 0 } || Meta.IsDeleting(pod)) return false;
@@ -423,6 +424,30 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         // The pod went, changed or was bound by someone else: drop the assumption and look at it again.
         _state.Forget(b.Key, b.Uid);
         if (bound is not null && Meta.Str(bound["spec"], "nodeName") is null or "") _queue.Enqueue(b.Key);
+    }
+
+    /// <summary>
+    /// VolumeBinding's pre-bind step: claims of the pod that wait for their first consumer learn the chosen node
+    /// (<c>volume.kubernetes.io/selected-node</c>), which is what lets the volume controller provision or bind them.
+    /// </summary>
+    private void SelectNodeForWaitingClaims(Binding b)
+    {
+        var pod = _ops.TryGetStored(_state.Pods, b.Namespace, b.Name);
+        if (pod is null || pod.Uid != b.Uid) return;
+        if (pod.ToNode()["spec"]?["volumes"] is not JsonArray volumes) return;
+        foreach (var claim in volumes.Select(v => Meta.Str(v?["persistentVolumeClaim"], "claimName")).OfType<string>().Distinct())
+        {
+            _ops.Mutate(_claims, b.Namespace, claim, pvc =>
+            {
+                if (Meta.Str(pvc["status"], "phase") == "Bound") return false;
+                var className = Meta.Str(pvc["spec"], "storageClassName");
+                var mode = className is { Length: > 0 } && _ops.TryGetStored(_storageClasses, null, className) is { } sc ? Meta.Str(sc.ToNode(), "volumeBindingMode") : null;
+                var annotations = Defaulting.Obj(Meta.Metadata(pvc), "annotations");
+                if (mode != "WaitForFirstConsumer" || annotations.ContainsKey("volume.kubernetes.io/selected-node")) return false;
+                annotations["volume.kubernetes.io/selected-node"] = b.Node;
+                return true;
+            }, fieldManager: "kube-scheduler");
+        }
     }
 
     public async ValueTask DisposeAsync()
