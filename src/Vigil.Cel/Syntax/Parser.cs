@@ -10,6 +10,38 @@ internal sealed class Parser
     public const int MaxExpressionLength = 100_000;
     internal const string AccumulatorName = "@result";
 
+    /// <summary>all / exists (one or two iteration variables): the accumulator starts true for all, false for exists.</summary>
+    private static ComprehensionExpr AllOrExists(int offset, Expr target, IdentExpr acc, bool isAll, MacroKind macro, string iterVar, string? iterVar2, Expr body) => new(offset)
+    {
+        Macro = macro,
+        IterVar = iterVar,
+        IterVar2 = iterVar2,
+        IterRange = target,
+        AccuVar = AccumulatorName,
+        AccuInit = new ConstExpr(offset, CelValue.Bool(isAll)),
+        LoopCondition = new CallExpr(offset, null, Operators.NotStrictlyFalse,
+            [isAll ? acc : new CallExpr(offset, null, Operators.LogicalNot, [acc])]),
+        LoopStep = new CallExpr(offset, null, isAll ? Operators.LogicalAnd : Operators.LogicalOr, [acc, body]),
+        Result = acc,
+        Body = body,
+    };
+
+    /// <summary>exists_one (one or two iteration variables): counts matches, true when exactly one.</summary>
+    private static ComprehensionExpr ExistsOne(int offset, Expr target, IdentExpr acc, MacroKind macro, string iterVar, string? iterVar2, Expr body) => new(offset)
+    {
+        Macro = macro,
+        IterVar = iterVar,
+        IterVar2 = iterVar2,
+        IterRange = target,
+        AccuVar = AccumulatorName,
+        AccuInit = new ConstExpr(offset, CelValue.Int(0)),
+        LoopCondition = new ConstExpr(offset, CelValue.True),
+        LoopStep = new CallExpr(offset, null, Operators.Conditional,
+            [body, new CallExpr(offset, null, Operators.Add, [acc, new ConstExpr(offset, CelValue.Int(1))]), acc]),
+        Result = new CallExpr(offset, null, Operators.Equals, [acc, new ConstExpr(offset, CelValue.Int(1))]),
+        Body = body,
+    };
+
     private readonly string _source;
     private readonly Lexer _lexer;
     private Token _tok;
@@ -507,39 +539,13 @@ internal sealed class Parser
             case "all" when args.Length == 2:
             case "exists" when args.Length == 2:
             {
-                var v = MacroVar(args[0], name);
                 var isAll = name == "all";
-                return new ComprehensionExpr(offset)
-                {
-                    Macro = isAll ? MacroKind.All : MacroKind.Exists,
-                    IterVar = v,
-                    IterRange = target,
-                    AccuVar = AccumulatorName,
-                    AccuInit = new ConstExpr(offset, CelValue.Bool(isAll)),
-                    LoopCondition = new CallExpr(offset, null, Operators.NotStrictlyFalse,
-                        [isAll ? acc : new CallExpr(offset, null, Operators.LogicalNot, [acc])]),
-                    LoopStep = new CallExpr(offset, null, isAll ? Operators.LogicalAnd : Operators.LogicalOr, [acc, args[1]]),
-                    Result = acc,
-                    Body = args[1],
-                };
+                return AllOrExists(offset, target, acc, isAll, isAll ? MacroKind.All : MacroKind.Exists, MacroVar(args[0], name), null, args[1]);
             }
             case "exists_one" when args.Length == 2:
             case "existsOne" when args.Length == 2:
             {
-                var v = MacroVar(args[0], name);
-                return new ComprehensionExpr(offset)
-                {
-                    Macro = MacroKind.ExistsOne,
-                    IterVar = v,
-                    IterRange = target,
-                    AccuVar = AccumulatorName,
-                    AccuInit = new ConstExpr(offset, CelValue.Int(0)),
-                    LoopCondition = new ConstExpr(offset, CelValue.True),
-                    LoopStep = new CallExpr(offset, null, Operators.Conditional,
-                        [args[1], new CallExpr(offset, null, Operators.Add, [acc, new ConstExpr(offset, CelValue.Int(1))]), acc]),
-                    Result = new CallExpr(offset, null, Operators.Equals, [acc, new ConstExpr(offset, CelValue.Int(1))]),
-                    Body = args[1],
-                };
+                return ExistsOne(offset, target, acc, MacroKind.ExistsOne, MacroVar(args[0], name), null, args[1]);
             }
             case "map" when args.Length is 2 or 3:
             case "filter" when args.Length == 2:
@@ -570,40 +576,14 @@ internal sealed class Parser
                 var (k, v) = (MacroVar(args[0], name), MacroVar(args[1], name));
                 CheckDistinct(k, v, args[1]);
                 var isAll = name == "all";
-                return new ComprehensionExpr(offset)
-                {
-                    Macro = isAll ? MacroKind.All2 : MacroKind.Exists2,
-                    IterVar = k,
-                    IterVar2 = v,
-                    IterRange = target,
-                    AccuVar = AccumulatorName,
-                    AccuInit = new ConstExpr(offset, CelValue.Bool(isAll)),
-                    LoopCondition = new CallExpr(offset, null, Operators.NotStrictlyFalse,
-                        [isAll ? acc : new CallExpr(offset, null, Operators.LogicalNot, [acc])]),
-                    LoopStep = new CallExpr(offset, null, isAll ? Operators.LogicalAnd : Operators.LogicalOr, [acc, args[2]]),
-                    Result = acc,
-                    Body = args[2],
-                };
+                return AllOrExists(offset, target, acc, isAll, isAll ? MacroKind.All2 : MacroKind.Exists2, k, v, args[2]);
             }
             case "existsOne" when args.Length == 3:
             case "exists_one" when args.Length == 3:
             {
                 var (k, v) = (MacroVar(args[0], name), MacroVar(args[1], name));
                 CheckDistinct(k, v, args[1]);
-                return new ComprehensionExpr(offset)
-                {
-                    Macro = MacroKind.ExistsOne2,
-                    IterVar = k,
-                    IterVar2 = v,
-                    IterRange = target,
-                    AccuVar = AccumulatorName,
-                    AccuInit = new ConstExpr(offset, CelValue.Int(0)),
-                    LoopCondition = new ConstExpr(offset, CelValue.True),
-                    LoopStep = new CallExpr(offset, null, Operators.Conditional,
-                        [args[2], new CallExpr(offset, null, Operators.Add, [acc, new ConstExpr(offset, CelValue.Int(1))]), acc]),
-                    Result = new CallExpr(offset, null, Operators.Equals, [acc, new ConstExpr(offset, CelValue.Int(1))]),
-                    Body = args[2],
-                };
+                return ExistsOne(offset, target, acc, MacroKind.ExistsOne2, k, v, args[2]);
             }
             case "transformList" when args.Length is 3 or 4:
             {
