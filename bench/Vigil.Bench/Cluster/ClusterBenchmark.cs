@@ -103,7 +103,7 @@ internal static class ClusterBenchmark
         if (args.Contains("--print-pod"))
         {
             // The pod the benchmarks store, as a client would read it.
-            await using var c = await SimulatedCluster.StartAsync(new ClusterOptions());
+            await using var c = await SimulatedCluster.StartAsync(new ClusterOptions { Simulate = false });
             Pods.Seed(c, Pods.CreateNamespaces(c, 1), 0, 1, 1);
             var podJson = c.Operations.Store.Get(Pods.PodType(c).StorageKey, Pods.Namespace(0, 1), Pods.Name(0))!.Json;
             Console.WriteLine(System.Text.Encoding.UTF8.GetString(podJson));
@@ -132,7 +132,7 @@ internal static class ClusterBenchmark
 
         if (o.Only.Contains("memory") || o.Only.Contains("list"))
         {
-            await using var cluster = await SimulatedCluster.StartAsync(new ClusterOptions());
+            await using var cluster = await SimulatedCluster.StartAsync(new ClusterOptions { Simulate = false });
             using var http = BenchHttp.Create(cluster);
             await SeedAndMeasureMemory(cluster, o, results);
             if (o.Only.Contains("list")) await PagedList(cluster, http, o, results);
@@ -141,7 +141,7 @@ internal static class ClusterBenchmark
 
         if (o.Only.Contains("watch") || o.Only.Contains("latency"))
         {
-            await using var cluster = await SimulatedCluster.StartAsync(new ClusterOptions());
+            await using var cluster = await SimulatedCluster.StartAsync(new ClusterOptions { Simulate = false });
             using var http = BenchHttp.Create(cluster);
             var owners = Pods.CreateNamespaces(cluster, 1);
             Pods.Seed(cluster, owners, 0, o.WatchPods, 1);
