@@ -586,44 +586,27 @@ internal sealed class Parser
                 return ExistsOne(offset, target, acc, MacroKind.ExistsOne2, k, v, args[2]);
             }
             case "transformList" when args.Length is 3 or 4:
-            {
-                var (k, v) = (MacroVar(args[0], name), MacroVar(args[1], name));
-                CheckDistinct(k, v, args[1]);
-                var filter = args.Length == 4 ? args[2] : null;
-                Expr step = new CallExpr(offset, null, Operators.Add, [acc, new ListExpr(offset, [args[^1]])]);
-                if (filter is not null) step = new CallExpr(offset, null, Operators.Conditional, [filter, step, acc]);
-                return new ComprehensionExpr(offset)
-                {
-                    Macro = filter is null ? MacroKind.TransformList : MacroKind.TransformListFilter,
-                    IterVar = k,
-                    IterVar2 = v,
-                    IterRange = target,
-                    AccuVar = AccumulatorName,
-                    AccuInit = new ListExpr(offset, []),
-                    LoopCondition = new ConstExpr(offset, CelValue.True),
-                    LoopStep = step,
-                    Result = acc,
-                    Body = args[^1],
-                    Filter = filter,
-                };
-            }
             case "transformMap" when args.Length is 3 or 4:
             {
                 var (k, v) = (MacroVar(args[0], name), MacroVar(args[1], name));
                 CheckDistinct(k, v, args[1]);
                 var filter = args.Length == 4 ? args[2] : null;
-                Expr step = new CallExpr(offset, null, "cel.@mapInsert", [acc, new IdentExpr(offset, k), args[^1]]);
-                if (filter is not null) step = new CallExpr(offset, null, Operators.Conditional, [filter, step, acc]);
+                var isList = name == "transformList";
+                Expr insert = isList
+                    ? new CallExpr(offset, null, Operators.Add, [acc, new ListExpr(offset, [args[^1]])])
+                    : new CallExpr(offset, null, "cel.@mapInsert", [acc, new IdentExpr(offset, k), args[^1]]);
                 return new ComprehensionExpr(offset)
                 {
-                    Macro = filter is null ? MacroKind.TransformMap : MacroKind.TransformMapFilter,
+                    Macro = isList
+                        ? filter is null ? MacroKind.TransformList : MacroKind.TransformListFilter
+                        : filter is null ? MacroKind.TransformMap : MacroKind.TransformMapFilter,
                     IterVar = k,
                     IterVar2 = v,
                     IterRange = target,
                     AccuVar = AccumulatorName,
-                    AccuInit = new MapExpr(offset, []),
+                    AccuInit = isList ? new ListExpr(offset, []) : new MapExpr(offset, []),
                     LoopCondition = new ConstExpr(offset, CelValue.True),
-                    LoopStep = step,
+                    LoopStep = filter is null ? insert : new CallExpr(offset, null, Operators.Conditional, [filter, insert, acc]),
                     Result = acc,
                     Body = args[^1],
                     Filter = filter,
