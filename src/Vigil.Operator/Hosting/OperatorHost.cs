@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vigil.Delivery;
 using Vigil.Kubernetes;
@@ -98,6 +99,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         // The operator's own log: request logging stays off, server errors go where everything else goes.
         builder.Services.AddSingleton(loggerFactory);
+        // The operator owns the process lifetime (signals, ordered shutdown); the web host must neither listen for
+        // SIGTERM nor print "Press Ctrl+C to shut down".
+        builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -138,6 +142,13 @@ public sealed partial class OperatorHost : IAsyncDisposable
         await StopAsync();
         await Pipeline.DisposeAsync();
         await _web.DisposeAsync();
+    }
+
+    private sealed class ProcessOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "serving /metrics, /healthz and /readyz at {Address}")]
