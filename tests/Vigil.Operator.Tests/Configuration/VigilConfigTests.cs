@@ -87,6 +87,22 @@ public sealed class VigilConfigTests
     }
 
     [Fact]
+    public void Sinks_are_built_from_the_sinks_section_with_their_severity_filters()
+    {
+        var config = VigilConfig.Parse("""
+            sinks:
+              log: {enabled: false}
+              kubernetesEvents: {minSeverity: warning}
+              webhooks:
+                - {name: pager, url: "https://hooks.example.com/x", minSeverity: critical}
+            """);
+        using var client = new Kubernetes.KubernetesClient(new Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri("https://127.0.0.1:1") });
+        var sinks = config.Sinks.Create(client, TextWriter.Null, "test");
+        sinks.Select(s => (s.Name, s.MinimumSeverity)).ShouldBe([("kubernetes-events", Severity.Warning), ("pager", Severity.Critical)]);
+        foreach (var sink in sinks.OfType<IDisposable>()) sink.Dispose();
+    }
+
+    [Fact]
     public void A_bad_duration_is_named_by_its_key_path_with_the_accepted_forms()
     {
         var e = Invalid("detectors:\n  PodCrashLoop:\n    threshold: 5x\n");
