@@ -121,7 +121,7 @@ public sealed class OperatorHostTests
     {
         await using var cluster = await TestCluster.StartAsync();
         for (var i = 0; i < 4; i++) cluster.Pod("shop", $"api-{i}");
-        var sink = new SlowSink(TimeSpan.FromMilliseconds(400));
+        var sink = new SlowSink(TimeSpan.FromSeconds(1));
         var host = await OperatorHost.StartAsync(cluster.Client, Fast(), [sink], Local(), TimeProvider.System, NullLoggerFactory.Instance);
         var published = 0;
         host.Pipeline.Diagnosed += _ => Interlocked.Increment(ref published);
