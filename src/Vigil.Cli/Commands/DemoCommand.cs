@@ -131,9 +131,9 @@ internal static class DemoCommand
             var counters = DemoCounters.From(vigil);
             var snapshot = board.Snapshot();
             var first = Interlocked.Read(ref firstDiagnosisTicks.Value);
-            Console.WriteLine(Invariant($"stopped after {PlainLineView.Elapsed(time.GetElapsedTime(started)).TrimStart('+')}: {snapshot.Diagnoses} diagnosis(es)")
+            Console.WriteLine(Invariant($"stopped after {PlainLineView.Elapsed(time.GetElapsedTime(started)).TrimStart('+')}: {Count(snapshot.Diagnoses, "diagnosis", "diagnoses")}")
                 + (first >= 0 ? Invariant($" (the first after {TimeSpan.FromTicks(first).TotalSeconds:0} s)") : "")
-                + Invariant($", {snapshot.Resolved} incident(s) resolved, {counters.EventsDelivered} diagnoses written as Kubernetes Events"));
+                + Invariant($", {Count(snapshot.Resolved, "incident", "incidents")} resolved, {Count(counters.EventsDelivered, "diagnosis", "diagnoses")} written as Kubernetes Events"));
         }
         return 0;
     }
@@ -149,6 +149,8 @@ internal static class DemoCommand
         {
         }
     }
+
+    private static string Count(long n, string one, string many) => Invariant($"{n} {(n == 1 ? one : many)}");
 
     private static int Fail(string message)
     {
