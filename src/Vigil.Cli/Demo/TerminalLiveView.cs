@@ -63,7 +63,7 @@ internal sealed class TerminalLiveView(IAnsiConsole console, IncidentBoard board
         foreach (var entry in rows.Take(MaxRows))
         {
             var dim = entry.Resolved ? "grey" : "default";
-            var cause = entry.Diagnosis is { } d ? Shorten(d.RootCause, 140) : "diagnosing…";
+            var cause = entry.Diagnosis is { } d ? Shorten(d.RootCause, 110) : "diagnosing…";
             table.AddRow(
                 new Markup(entry.Resolved ? "[grey]resolved[/]" : Severity(entry.Severity)),
                 new Markup($"[{dim}]{Markup.Escape(entry.Diagnosis?.Category.ToString().ToLowerInvariant() ?? "")}[/]"),
