@@ -71,7 +71,8 @@ internal static class DemoCommand
         var firstDiagnosisTicks = new StrongBox<long>(-1);
         board.Diagnosed += _ => Interlocked.CompareExchange(ref firstDiagnosisTicks.Value, time.GetElapsedTime(started).Ticks, -1);
         var path = Path.GetFullPath(settings.Kubeconfig);
-        DeployedDemo? deployed = null;
+        // Subscribed before the pipeline starts, so no diagnosis can come before its line is written.
+        using var plain = terminal ? null : new PlainLineView(Console.Out, board, time, started);
 
         EmbeddedVigil vigil;
         try
@@ -85,7 +86,9 @@ internal static class DemoCommand
                 {
                     v.Pipeline.IncidentChanged += board.OnIncidentChanged;
                     WriteKubeconfig(v, path);
-                    deployed = DemoManifests.Deploy(v.Cluster, faults: !settings.NoFaults);
+                    var deployed = DemoManifests.Deploy(v.Cluster, faults: !settings.NoFaults);
+                    // Printed before the pipeline starts: the header always comes before the first diagnosis.
+                    PrintHeader(v, deployed, path, settings);
                     return Task.CompletedTask;
                 },
                 cancellationToken: cancellationToken);
@@ -109,14 +112,6 @@ internal static class DemoCommand
 
         await using (vigil)
         {
-            Console.WriteLine($"Simulated cluster serving at {vigil.Cluster.Address} (speed {settings.Speed.ToString("0.##", CultureInfo.InvariantCulture)}x, 3 nodes)");
-            Console.WriteLine($"kubeconfig written to {path}");
-            Console.WriteLine($"  export KUBECONFIG={path}");
-            Console.WriteLine($"Deployed {deployed!.Objects.ToString(CultureInfo.InvariantCulture)} objects: the shop (namespace {string.Join(", ", deployed.ShopNamespaces)})"
-                + (deployed.FaultNamespaces.Count == 0 ? ", no faults" : $" and {deployed.FaultNamespaces.Count.ToString(CultureInfo.InvariantCulture)} faults ({string.Join(", ", deployed.FaultNamespaces)})"));
-            Console.WriteLine($"Vigil is watching with {vigil.Pipeline.Engine.Detectors.Count.ToString(CultureInfo.InvariantCulture)} detectors; diagnoses appear as they arrive"
-                + (settings.Duration is { } seconds ? $" for {seconds.ToString("0.##", CultureInfo.InvariantCulture)} s." : ". Ctrl-C stops."));
-
             var stop = StopAsync(settings.Duration, time, cancellationToken);
             if (terminal)
             {
@@ -126,9 +121,10 @@ internal static class DemoCommand
             }
             else
             {
-                using var view = new PlainLineView(Console.Out, board, time, started);
                 await stop;
             }
+            // The summary is the last line: diagnoses finishing while the pipeline drains are not printed after it.
+            plain?.Dispose();
 
             var counters = DemoCounters.From(vigil);
             var snapshot = board.Snapshot();
@@ -138,6 +134,17 @@ internal static class DemoCommand
                 + Invariant($", {Count(snapshot.Resolved, "incident", "incidents")} resolved, {Count(counters.EventsDelivered, "diagnosis", "diagnoses")} written as Kubernetes Events"));
         }
         return 0;
+    }
+
+    private static void PrintHeader(EmbeddedVigil vigil, DeployedDemo deployed, string kubeconfig, DemoSettings settings)
+    {
+        Console.WriteLine($"Simulated cluster serving at {vigil.Cluster.Address} (speed {settings.Speed.ToString("0.##", CultureInfo.InvariantCulture)}x, 3 nodes)");
+        Console.WriteLine($"kubeconfig written to {kubeconfig}");
+        Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
+        Console.WriteLine($"Deployed {deployed.Objects.ToString(CultureInfo.InvariantCulture)} objects: the shop (namespace {string.Join(", ", deployed.ShopNamespaces)})"
+            + (deployed.FaultNamespaces.Count == 0 ? ", no faults" : $" and {deployed.FaultNamespaces.Count.ToString(CultureInfo.InvariantCulture)} faults ({string.Join(", ", deployed.FaultNamespaces)})"));
+        Console.WriteLine($"Vigil is watching with {vigil.Pipeline.Engine.Detectors.Count.ToString(CultureInfo.InvariantCulture)} detectors; diagnoses appear as they arrive"
+            + (settings.Duration is { } seconds ? $" for {seconds.ToString("0.##", CultureInfo.InvariantCulture)} s." : ". Ctrl-C stops."));
     }
 
     private static void WriteKubeconfig(EmbeddedVigil vigil, string path)
