@@ -1,3 +1,5 @@
+using Vigil.Kubernetes.Models;
+
 namespace Vigil.Detection.Custom;
 
 /// <summary>
@@ -20,43 +22,8 @@ public sealed record DetectorDefinition(string Namespace, string Name, string Re
     public TimeSpan Cooldown { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Which namespaces it watches when declared in the system namespace (null: only its own namespace).</summary>
-    public NamespaceScope? NamespaceSelector { get; init; }
+    public LabelSelector? NamespaceSelector { get; init; }
 
     /// <summary>The detector's name in signals, metrics and events.</summary>
     public string DetectorName => $"cel:{Namespace}/{Name}";
-}
-
-/// <summary>A label selector over namespaces: every <c>matchLabels</c> pair and every expression must hold.</summary>
-public sealed record NamespaceScope
-{
-    public IReadOnlyDictionary<string, string> MatchLabels { get; init; } = Signal.EmptyMap;
-
-    public IReadOnlyList<LabelRequirement> MatchExpressions { get; init; } = [];
-
-    public bool Matches(IReadOnlyDictionary<string, string>? labels)
-    {
-        labels ??= Signal.EmptyMap;
-        foreach (var (key, value) in MatchLabels)
-            if (!labels.TryGetValue(key, out var actual) || actual != value) return false;
-        foreach (var requirement in MatchExpressions)
-            if (!requirement.Matches(labels)) return false;
-        return true;
-    }
-}
-
-/// <summary>One <c>matchExpressions</c> entry: In, NotIn, Exists or DoesNotExist.</summary>
-public sealed record LabelRequirement(string Key, string Operator, IReadOnlyList<string> Values)
-{
-    public bool Matches(IReadOnlyDictionary<string, string> labels)
-    {
-        var present = labels.TryGetValue(Key, out var value);
-        return Operator switch
-        {
-            "In" => present && Values.Contains(value!),
-            "NotIn" => !present || !Values.Contains(value!),
-            "Exists" => present,
-            "DoesNotExist" => !present,
-            _ => false,
-        };
-    }
 }

@@ -114,18 +114,4 @@ public sealed class CelDetectorTests
         detector.Errors.ShouldBe(1);
         detector.LastError.ShouldNotBeNull().ShouldContain("cost", Case.Insensitive);
     }
-
-    [Fact]
-    public void Namespace_scopes_match_labels_and_expressions()
-    {
-        var scope = new NamespaceScope
-        {
-            MatchLabels = new Dictionary<string, string> { ["team"] = "shop" },
-            MatchExpressions = [new LabelRequirement("tier", "In", ["prod", "staging"]), new LabelRequirement("legacy", "DoesNotExist", [])],
-        };
-        scope.Matches(new Dictionary<string, string> { ["team"] = "shop", ["tier"] = "prod" }).ShouldBeTrue();
-        scope.Matches(new Dictionary<string, string> { ["team"] = "shop", ["tier"] = "dev" }).ShouldBeFalse();
-        scope.Matches(new Dictionary<string, string> { ["team"] = "shop", ["tier"] = "prod", ["legacy"] = "yes" }).ShouldBeFalse();
-        scope.Matches(null).ShouldBeFalse();
-    }
 }

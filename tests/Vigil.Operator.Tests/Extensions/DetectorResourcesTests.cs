@@ -35,7 +35,7 @@ public sealed class DetectorResourcesTests : IAsyncLifetime
         _informers = new SharedInformerFactory(_client, TimeSpan.Zero);
         var namespaces = _informers.For<Namespace>();
         _detectors = new DetectorResources(_client, _informers, "vigil-system",
-            new NamespaceLookup(() => namespaces.Indexer.List().Select(n => n.Metadata.Name!), n => namespaces.Indexer.Get(null, n)?.Metadata.Labels is { } l ? new Dictionary<string, string>(l) : null),
+            new NamespaceLookup(() => namespaces.Indexer.List().Select(n => n.Metadata.Name!), n => namespaces.Indexer.Get(null, n)?.Metadata.Labels),
             TimeProvider.System, NullLogger<DetectorResources>.Instance);
         _informers.Start();
         await _informers.WaitForCacheSyncAsync(CancellationToken.None);
