@@ -45,11 +45,11 @@ public sealed class DetectorResources(KubernetesClient client, SharedInformerFac
         }
     }
 
-    protected override CelDetector Compile(UnstructuredObject resource)
+    protected override Task<CelDetector> CompileAsync(UnstructuredObject resource, CancellationToken cancellationToken)
     {
         try
         {
-            return CelDetector.Create(Definition(resource), InScope(resource));
+            return Task.FromResult(CelDetector.Create(Definition(resource), InScope(resource)));
         }
         catch (InvalidDetectorException e)
         {

@@ -42,7 +42,9 @@ public sealed class PolicyResources(KubernetesClient client, SharedInformerFacto
         }
     }
 
-    protected override SignalPolicy Compile(UnstructuredObject resource)
+    protected override Task<SignalPolicy> CompileAsync(UnstructuredObject resource, CancellationToken cancellationToken) => Task.FromResult(Compile(resource));
+
+    private SignalPolicy Compile(UnstructuredObject resource)
     {
         var spec = resource["spec"] as JsonObject ?? throw new InvalidResourceException("spec", "is required");
         var ns = resource.Metadata.Namespace ?? "";

@@ -47,6 +47,8 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
 
     protected TimeProvider Time => _time;
 
+    protected KubernetesClient Client => _client;
+
     /// <summary>What runs now, by resource key (<c>namespace/name</c>).</summary>
     protected IReadOnlyDictionary<string, Accepted> Running => _accepted;
 
@@ -63,7 +65,10 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
     }
 
     /// <summary>Turns a resource into what runs; throws <see cref="InvalidResourceException"/> naming the field and the problem.</summary>
-    protected abstract TCompiled Compile(UnstructuredObject resource);
+    protected abstract Task<TCompiled> CompileAsync(UnstructuredObject resource, CancellationToken cancellationToken);
+
+    /// <summary>Called when what ran for a resource is replaced or removed (to release it).</summary>
+    protected virtual ValueTask RetireAsync(TCompiled compiled) => ValueTask.CompletedTask;
 
     /// <summary>A one-line description of what runs, for the Ready condition.</summary>
     protected abstract string Describe(TCompiled compiled);
@@ -117,7 +122,11 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
         var resource = _informer.Indexer.GetByKey(key);
         if (resource is null || resource.Metadata.DeletionTimestamp is not null)
         {
-            if (_accepted.TryRemove(key, out _)) Changed?.Invoke();
+            if (_accepted.TryRemove(key, out var removed))
+            {
+                Changed?.Invoke();
+                await RetireAsync(removed.Compiled);
+            }
             return;
         }
         var generation = resource.Metadata.Generation ?? 0;
@@ -125,7 +134,7 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
         string? problem = null;
         try
         {
-            compiled = Compile(resource);
+            compiled = await CompileAsync(resource, _stop.Token);
         }
         catch (InvalidResourceException e)
         {
@@ -133,11 +142,13 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
         }
         if (compiled is not null)
         {
-            if (_accepted.GetValueOrDefault(key) is not { } previous || previous.Generation != generation)
+            var previous = _accepted.GetValueOrDefault(key);
+            if (previous is null || previous.Generation != generation)
             {
                 _accepted[key] = new Accepted(compiled, generation, resource);
                 Changed?.Invoke();
                 LogAccepted(_logger, _type.Kind, key, generation);
+                if (previous is not null) await RetireAsync(previous.Compiled);
             }
         }
         else
@@ -198,6 +209,7 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
         await _stop.CancelAsync();
         _queue.ShutDown();
         await Task.WhenAll(_loops);
+        foreach (var accepted in _accepted.Values) await RetireAsync(accepted.Compiled);
         _queue.Dispose();
         _stop.Dispose();
         GC.SuppressFinalize(this);
