@@ -6,5 +6,6 @@ var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a 
     ClusterCommand.Create(),
     CelCommand.Create(),
     InstallCommand.Create(),
+    SinkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -199,10 +199,9 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
 
     protected static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    protected static string? Text(JsonObject? obj, string name) => obj?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    protected static string? Text(JsonObject? obj, string name) => ResourceFields.Text(obj, name);
 
-    protected static IReadOnlyList<string> Strings(JsonNode? node) =>
-        node is JsonArray array ? [.. array.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : v.ToJsonString())] : [];
+    protected static IReadOnlyList<string> Strings(JsonNode? node) => ResourceFields.Strings(node);
 
     public async ValueTask DisposeAsync()
     {
@@ -223,4 +222,13 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "status of {Kind} {Key} not written")]
     private static partial void LogStatusFailed(ILogger logger, string kind, string key, Exception exception);
+}
+
+/// <summary>Reading fields of an unstructured spec without trusting their types.</summary>
+public static class ResourceFields
+{
+    public static string? Text(JsonObject? obj, string name) => obj?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    public static IReadOnlyList<string> Strings(JsonNode? node) =>
+        node is JsonArray array ? [.. array.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var s) ? s : v.ToJsonString())] : [];
 }
