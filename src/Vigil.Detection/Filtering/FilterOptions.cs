@@ -23,4 +23,6 @@ public static class DropReason
     public const string Annotation = "annotation";
     public const string Suppressed = "suppressed";
     public const string Cooldown = "cooldown";
+    public const string PolicyExclude = "policy_exclude";
+    public const string PolicySuppress = "policy_suppress";
 }

@@ -7,7 +7,7 @@ namespace Vigil.Detection.Filtering;
 /// Decides whether a signal is kept, and if not, why. In order: the namespace is excluded; the namespace's labels do not
 /// match the selector; the resource, one of its owners (pod → ReplicaSet → Deployment, Job → CronJob) or its namespace
 /// carries <c>vigil.io/exclude: "true"</c> or names the detector in <c>vigil.io/exclude-detectors</c>; a suppression
-/// window is open. Lookups go to the cluster view (the informer caches), time to the injected clock.
+/// window is open; a Policy resource matches. Lookups go to the cluster view (the informer caches), time to the injected clock.
 /// </summary>
 public sealed class SignalFilter(FilterOptions options, TimeProvider time)
 {
@@ -20,6 +20,12 @@ public sealed class SignalFilter(FilterOptions options, TimeProvider time)
     private readonly IReadOnlyList<NamespacePattern> _excluded = [.. options.ExcludedNamespaces.Select(p => new NamespacePattern(p))];
 
     public FilterOptions Options { get; } = options;
+
+    /// <summary>The Policy resources in force (a snapshot per call); none by default.</summary>
+    public Func<IReadOnlyList<SignalPolicy>> Policies { get; set; } = () => [];
+
+    /// <summary>Called when a policy drops a signal (its status counts them).</summary>
+    public Action<SignalPolicy, DateTimeOffset>? PolicyMatched { get; set; }
 
     /// <summary>The <see cref="DropReason"/> when the signal is dropped; null when it is kept.</summary>
     public string? Check(Signal signal, IClusterView cluster)
@@ -34,6 +40,17 @@ public sealed class SignalFilter(FilterOptions options, TimeProvider time)
         {
             var now = time.GetUtcNow();
             if (Options.Suppressions.Any(w => w.Covers(signal.Source, ns) && w.IsActive(now))) return DropReason.Suppressed;
+        }
+        if (Policies() is { Count: > 0 } policies)
+        {
+            var now = time.GetUtcNow();
+            // Exclude before Suppress, so a signal both would drop is counted as excluded.
+            foreach (var policy in policies.OrderBy(p => p.Action))
+            {
+                if (!policy.Matches(signal, nsObject?.Metadata.Labels, now)) continue;
+                PolicyMatched?.Invoke(policy, now);
+                return policy.DropReason;
+            }
         }
         return null;
     }
