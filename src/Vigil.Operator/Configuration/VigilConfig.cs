@@ -306,6 +306,8 @@ public sealed class VigilConfig
             P.RescanInterval = s.Duration("rescanInterval", allowZero: false) ?? P.RescanInterval;
             P.FlushInterval = s.Duration("flushInterval", allowZero: false) ?? P.FlushInterval;
             P.ShutdownTimeout = s.Duration("shutdownTimeout", allowZero: false) ?? P.ShutdownTimeout;
+            P.CustomResources = s.Bool("customResources") ?? P.CustomResources;
+            if (s.String("namespace") is { } ns) P.SystemNamespace = ns;
             if (o.ApiStaleAfter < o.ApiProbeInterval) s.Error("apiStaleAfter", $"{Durations.Format(o.ApiStaleAfter)} is shorter than apiProbeInterval ({Durations.Format(o.ApiProbeInterval)}): readiness would flap");
         }
     }

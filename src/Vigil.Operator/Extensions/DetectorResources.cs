@@ -18,7 +18,7 @@ namespace Vigil.Operator.Extensions;
 /// are written to the status every 10 seconds, not per signal.
 /// </summary>
 public sealed class DetectorResources(KubernetesClient client, SharedInformerFactory informers, string systemNamespace, NamespaceLookup namespaces,
-    TimeProvider time, ILogger<DetectorResources> logger)
+    TimeProvider time, ILogger logger)
     : ResourceReconciler<CelDetector>(client, informers, ResourceType, time, logger)
 {
     public static readonly ResourceType ResourceType = new("vigil.io", "v1alpha1", "detectors", "Detector", Namespaced: true);
@@ -90,8 +90,8 @@ public sealed class DetectorResources(KubernetesClient client, SharedInformerFac
             _ => throw new InvalidResourceException("spec.severity", $"\"{severityText}\" is not one of critical, warning, info"),
         };
         var cooldownText = Text(spec, "cooldown") ?? "30m";
-        if (!GoDuration.TryParse(cooldownText, out var cooldown))
-            throw new InvalidResourceException("spec.cooldown", $"\"{cooldownText}\" is not a duration (use 30s, 5m, 1h)");
+        if (!Configuration.Durations.TryParse(cooldownText, out var cooldown))
+            throw new InvalidResourceException("spec.cooldown", $"\"{cooldownText}\" is not a duration ({Configuration.Durations.Hint})");
         var ns = resource.Metadata.Namespace ?? "";
         var selector = spec["namespaceSelector"] is JsonObject s ? Selector(s) : null;
         if (selector is not null && ns != systemNamespace)

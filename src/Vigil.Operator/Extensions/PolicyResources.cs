@@ -15,7 +15,7 @@ namespace Vigil.Operator.Extensions;
 /// valid times, owner globs that can match names, and a namespace selector only in the system namespace. Matches are
 /// counted into the status every 10 seconds; <c>status.active</c> says whether the schedule is open.
 /// </summary>
-public sealed class PolicyResources(KubernetesClient client, SharedInformerFactory informers, string systemNamespace, TimeProvider time, ILogger<PolicyResources> logger)
+public sealed class PolicyResources(KubernetesClient client, SharedInformerFactory informers, string systemNamespace, TimeProvider time, ILogger logger)
     : ResourceReconciler<SignalPolicy>(client, informers, ResourceType, time, logger)
 {
     public static readonly ResourceType ResourceType = new("vigil.io", "v1alpha1", "policies", "Policy", Namespaced: true);

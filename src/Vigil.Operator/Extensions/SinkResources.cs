@@ -20,7 +20,7 @@ namespace Vigil.Operator.Extensions;
 /// addresses only for hosts named in <c>allowedHosts</c>). Secrets are read when a generation is reconciled and never
 /// appear in the status, logs or errors. Deliveries and failures are counted into the status every 10 seconds.
 /// </summary>
-public sealed class SinkResources(KubernetesClient client, SharedInformerFactory informers, TimeProvider time, ILogger<SinkResources> logger)
+public sealed class SinkResources(KubernetesClient client, SharedInformerFactory informers, TimeProvider time, ILogger logger)
     : ResourceReconciler<CountingSink>(client, informers, ResourceType, time, logger)
 {
     public static readonly ResourceType ResourceType = new("vigil.io", "v1alpha1", "sinks", "Sink", Namespaced: true);
@@ -32,7 +32,9 @@ public sealed class SinkResources(KubernetesClient client, SharedInformerFactory
 
     protected override ValueTask RetireAsync(CountingSink compiled)
     {
-        (compiled.Inner as IDisposable)?.Dispose();
+        // The dispatcher may still be draining the old version's queue through it: release its connections a little later.
+        if (compiled.Inner is IDisposable disposable)
+            _ = Task.Delay(TimeSpan.FromMinutes(1), Time).ContinueWith(_ => disposable.Dispose(), TaskScheduler.Default);
         return ValueTask.CompletedTask;
     }
 

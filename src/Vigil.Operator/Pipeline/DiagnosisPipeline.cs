@@ -101,9 +101,11 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         // Looked up, not detected on: owners and storage classes.
         Track(_informers.For<ReplicaSet>());
         Track(_informers.For<StorageClass>());
+        await AddCustomResourcesAsync(cancellationToken);
         _informers.Start();
         _workLoop = Task.Run(WorkAsync);
         Synced = await _informers.WaitForCacheSyncAsync(cancellationToken);
+        StartCustomResources();
         _loops.Add(Task.Run(() => TickAsync(_options.FlushInterval, () => Handle(Correlator.Flush()))));
         _loops.Add(Task.Run(() => TickAsync(_options.RescanInterval, Rescan)));
         LogStarted(_logger, Engine.Detectors.Count);
@@ -166,6 +168,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         foreach (var s in result.Raised)
         {
             Counters.Add($"signals_total|{s.Source}");
+            RecordCustomSignal(s);
             if (Filter.Check(s, _view) is { } reason)
             {
                 // Its clear later finds no incident in the correlator: nothing to undo.
@@ -244,6 +247,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             var started = TimeProvider.System.GetTimestamp();
             TimeSpan Left() => timeout - TimeProvider.System.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
+            await StopCustomResourcesAsync();
             await _informers.DisposeAsync();
             _work.Writer.TryComplete();
             if (_workLoop is not null) await _workLoop;

@@ -35,4 +35,13 @@ public sealed class PipelineOptions
 
     /// <summary>Extra redaction patterns (regular expressions).</summary>
     public List<string> RedactionPatterns { get; } = [];
+
+    /// <summary>
+    /// Whether Detector, Policy and Sink resources (vigil.io/v1alpha1) are watched and applied. Off when the CRDs are not
+    /// installed (checked at start, with a log line saying so).
+    /// </summary>
+    public bool CustomResources { get; set; } = true;
+
+    /// <summary>Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide.</summary>
+    public string SystemNamespace { get; set; } = "vigil-system";
 }
