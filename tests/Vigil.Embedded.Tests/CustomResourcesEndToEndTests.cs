@@ -12,8 +12,9 @@ using Vigil.Operator.Pipeline;
 namespace Vigil.Embedded.Tests;
 
 /// <summary>
-/// Detector, Policy and Sink resources applied with the real kubectl to a running Vigil take effect without a restart:
-/// the custom detector fires on the matching pod only, the sink receives its rendered body, the policy silences its
+/// Detector, Policy, Sink and Gatherer resources applied with the real kubectl to a running Vigil take effect without a restart:
+/// the custom detector fires on the matching pod only, the gatherer's section is in its diagnosis, the sink receives
+/// its rendered body, the policy silences its
 /// namespace, and an invalid update is reported in status while the previous version keeps working.
 /// </summary>
 public sealed class CustomResourcesEndToEndTests : IAsyncLifetime
@@ -76,7 +77,16 @@ public sealed class CustomResourcesEndToEndTests : IAsyncLifetime
                 url: "{{{_receiver.Urls.First()}}}/hook"
                 allowInsecureHttp: true
                 allowedHosts: ["127.0.0.1"]
-                bodyTemplate: '{"text": "{{resource.namespace}}/{{resource.name}}: {{reason}}"}'
+                bodyTemplate: '{"text": "{{resource.namespace}}/{{resource.name}}: {{reason}}", "images": "{{#each customEvidence}}{{#each lines}}{{this}};{{/each}}{{/each}}"}'
+            ---
+            apiVersion: vigil.io/v1alpha1
+            kind: Gatherer
+            metadata: {name: images, namespace: vigil-system}
+            spec:
+              description: images the pod runs
+              triggerOn: {detectors: ["cel:shop/deprecated-image"]}
+              collect:
+              - {name: Images, type: resource, apiVersion: v1, kind: Pod, resourceName: "{resource.name}", jsonPath: "{.spec.containers[*].image}"}
             ---
             apiVersion: vigil.io/v1alpha1
             kind: Policy
@@ -84,7 +94,7 @@ public sealed class CustomResourcesEndToEndTests : IAsyncLifetime
             spec: {action: Exclude}
             """, "apply", "-f", "-")).ShouldBe(0);
         await WaitFor(() => _vigil.Pipeline.SinkResources!.Active.Count == 1 && _vigil.Pipeline.DetectorResources!.Active.Count == 1
-            && _vigil.Pipeline.PolicyResources!.Active.Count == 1, "the three resources to be in force");
+            && _vigil.Pipeline.PolicyResources!.Active.Count == 1 && _vigil.Pipeline.GathererResources!.Active.Count == 1, "the four resources to be in force");
 
         (await Kubectl("""
             apiVersion: v1
@@ -105,7 +115,11 @@ public sealed class CustomResourcesEndToEndTests : IAsyncLifetime
 
         // The custom detector fires on the matching pod, and the sink receives the rendered body.
         await WaitFor(() => _received.Any(b => b.Contains("shop/old-api", StringComparison.Ordinal)), "the sink to receive the custom detector's diagnosis");
-        JsonNode.Parse(_received.First(b => b.Contains("shop/old-api", StringComparison.Ordinal)))!["text"]!.GetValue<string>().ShouldBe("shop/old-api: deprecated-image");
+        var body = JsonNode.Parse(_received.First(b => b.Contains("shop/old-api", StringComparison.Ordinal)))!;
+        body["text"]!.GetValue<string>().ShouldBe("shop/old-api: deprecated-image");
+        // The Gatherer's section is in the diagnosis, and so in what the sink renders.
+        body["images"]!.GetValue<string>().ShouldBe("--- Images;shop/api:1.0-legacy;");
+        _diagnoses.Single(d => d.Incident.PrimaryResource.Name == "old-api").CustomEvidence.Single().Name.ShouldBe("gatherer:vigil-system/images: images the pod runs");
 
         // The pod in the quiet namespace matches the detector's condition but is outside its namespace; its image pull
         // failure (a built-in detector) is dropped by the Policy. Wait until the pipeline has seen and dropped it.

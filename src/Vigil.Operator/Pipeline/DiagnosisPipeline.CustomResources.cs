@@ -7,12 +7,13 @@ using Vigil.Operator.Extensions;
 
 namespace Vigil.Operator.Pipeline;
 
-/// <summary>Detector, Policy and Sink resources, applied to the running pipeline without a restart.</summary>
+/// <summary>Detector, Policy, Sink and Gatherer resources, applied to the running pipeline without a restart.</summary>
 public sealed partial class DiagnosisPipeline
 {
     private DetectorResources? _detectorResources;
     private PolicyResources? _policyResources;
     private SinkResources? _sinkResources;
+    private GathererResources? _gathererResources;
     private readonly ConditionalWeakTable<ISink, ISink> _timedSinks = [];
 
     /// <summary>The Detector resources in force, when custom resources are on and installed.</summary>
@@ -21,6 +22,10 @@ public sealed partial class DiagnosisPipeline
     public PolicyResources? PolicyResources => _policyResources;
 
     public SinkResources? SinkResources => _sinkResources;
+
+    public GathererResources? GathererResources => _gathererResources;
+
+    private static bool IsCustom(Diagnosis.EvidenceSection section) => section.Gatherer == nameof(Diagnosis.Gathering.Custom.CustomGatherer);
 
     /// <summary>Creates the reconcilers (before the informer factory starts, so their informers start with the others).</summary>
     private async Task AddCustomResourcesAsync(CancellationToken cancellationToken)
@@ -41,6 +46,8 @@ public sealed partial class DiagnosisPipeline
             _time, _logger);
         _policyResources = new PolicyResources(_client, _informers, _options.SystemNamespace, _time, _logger);
         _sinkResources = new SinkResources(_client, _informers, _time, _logger);
+        _gathererResources = new GathererResources(_client, _informers, _time, _logger);
+        _gathererResources.Changed += () => Collector.SetCustomGatherers(_gathererResources.Active);
         // Detector changes are applied on the detection worker, in order with the events they judge.
         _detectorResources.Changed += () => Post(() => Engine.SetCustomDetectors(_detectorResources.Active));
         Filter.Policies = () => _policyResources.Active;
@@ -53,6 +60,7 @@ public sealed partial class DiagnosisPipeline
         _detectorResources?.Start();
         _policyResources?.Start();
         _sinkResources?.Start();
+        _gathererResources?.Start();
     }
 
     /// <summary>Counts a raised signal of a custom detector into its resource's status.</summary>
@@ -67,6 +75,7 @@ public sealed partial class DiagnosisPipeline
         if (_detectorResources is not null) await _detectorResources.DisposeAsync();
         if (_policyResources is not null) await _policyResources.DisposeAsync();
         if (_sinkResources is not null) await _sinkResources.DisposeAsync();
+        if (_gathererResources is not null) await _gathererResources.DisposeAsync();
     }
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Vigil's CRDs are not installed: Detector, Policy and Sink resources are off (vigil install crds)")]

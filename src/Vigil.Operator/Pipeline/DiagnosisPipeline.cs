@@ -211,6 +211,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             Counters.Observe("gather_seconds", _time.GetElapsedTime(started).TotalSeconds);
             started = _time.GetTimestamp();
             var diagnosis = Analyzer.Analyze(evidence);
+            if (evidence.Sections.Any(IsCustom)) diagnosis = diagnosis with { CustomEvidence = [.. evidence.Sections.Where(IsCustom)] };
             Counters.Observe("analyze_seconds", _time.GetElapsedTime(started).TotalSeconds);
             Counters.Add($"diagnoses_total|{diagnosis.Category.ToString().ToLowerInvariant()}");
             Dispatcher.Publish(diagnosis);
