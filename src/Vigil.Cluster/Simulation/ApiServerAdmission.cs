@@ -1,0 +1,24 @@
+using Vigil.Cluster.Simulation.Nodes;
+using Vigil.Cluster.Simulation.Workloads;
+
+namespace Vigil.Cluster.Simulation;
+
+/// <summary>
+/// The admission plugins a real kube-apiserver runs on every write, whether or not anything else in the cluster acts
+/// on the objects: DefaultTolerationSeconds, the Job selector and labels, DefaultStorageClass, the storage object
+/// in-use protection finalizers and ResourceQuota. Registered for every cluster, simulated or not.
+/// </summary>
+public static class ApiServerAdmission
+{
+    /// <summary>Adds the plugins, in the apiserver's order, to the hub's operations; returns the one the storage controller consults.</summary>
+    public static WorkloadAdmission Register(ControllerHub hub)
+    {
+        ArgumentNullException.ThrowIfNull(hub);
+        var ops = hub.Ops;
+        ops.AddAdmissionPlugin(new DefaultTolerationSeconds());
+        var admission = new WorkloadAdmission(hub);
+        ops.AddAdmissionPlugin(admission);
+        ops.AddAdmissionPlugin(new ResourceQuotaAdmission(hub));
+        return admission;
+    }
+}
