@@ -124,10 +124,14 @@ internal static class ScaleBenchmark
             HeartbeatInterval = TimeSpan.FromSeconds(o.HeartbeatSeconds),
         });
         var probe = new ClusterProbe(cluster);
+        var writes = new WriteCounter(cluster);
         await WaitFor(() => probe.ReadyNodes() >= o.Nodes, TimeSpan.FromSeconds(o.TimeoutSeconds), "nodes Ready");
         results.Add(new Result("scale", $"{o.Nodes} nodes registered and Ready", started.Elapsed.TotalSeconds, "s"));
 
+        writes.Reset();
         var (bringUp, ok) = await BringUp(cluster, probe, o, deployments, results);
+        foreach (var (resource, count) in writes.Snapshot().OrderByDescending(kv => kv.Value).Take(6))
+            results.Add(new Result("scale", $"writes per pod during bring-up: {resource}", (double)count / o.Pods, "writes"));
         if (!ok)
         {
             Finish(results, o, total);
@@ -381,6 +385,19 @@ internal static class ScaleBenchmark
                 if (!before.ContainsKey(pod.Uid) && pod.Fields.GetValueOrDefault("status.phase") == "Running") n++;
             return n;
         }
+    }
+
+    /// <summary>Commits by resource, from the API's change notifications (what the cluster's components wrote).</summary>
+    private sealed class WriteCounter
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+        public WriteCounter(SimulatedCluster cluster) =>
+            cluster.Operations.Committed += (type, _) => _counts.AddOrUpdate(type.Plural, 1, (_, n) => n + 1);
+
+        public void Reset() => _counts.Clear();
+
+        public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
     }
 
     /// <summary>Process CPU time (all threads, user and kernel) since a start.</summary>
