@@ -72,6 +72,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var context = new SimulationContext(operations, time, options, logs);
         // The controllers' hub is only started when simulating; the admission plugins read through it either way.
         var hub = new ControllerHub(context);
+        if (options.Simulate) ApiServerAdmission.AddNodeLifecyclePlugins(operations);
         var admission = ApiServerAdmission.Register(hub);
         Bootstrap(operations);
         var certificates = ClusterCertificates.Create(time);

@@ -124,8 +124,6 @@ public sealed class ApiServerDefaultsTests(ClusterFixture fx) : IClassFixture<Cl
         SameJson(containers[0]!["resources"]!["requests"]!, """{"cpu":"250m","memory":"512Mi"}""");
         SameJson(containers[1]!["resources"]!, "{}");
         SameJson(pod["spec"]!["initContainers"]![0]!["resources"]!["requests"]!, """{"cpu":"200m"}""");
-        // The apiserver's DefaultTolerationSeconds plugin runs with the simulation off as well.
-        pod["spec"]!["tolerations"]!.AsArray().Count.ShouldBe(2);
 
         var deployment = await ApplyAndGet("defaults-pod", """
             apiVersion: apps/v1
