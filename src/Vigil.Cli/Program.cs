@@ -5,5 +5,6 @@ var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a 
 {
     ClusterCommand.Create(),
     CelCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
