@@ -126,12 +126,13 @@ internal sealed record EvalJson(
     internal sealed record ThresholdsJson(double MinRecall, double MinPrecision);
 
     internal sealed record ScenarioJson(string Name, string File, bool Passed, string? Error, int Expected, int Found, int Missed, int FalsePositives,
-        double Precision, double Recall, double? SecondsToDiagnose, double ClusterSeconds, IReadOnlyList<IncidentJson> Incidents, IReadOnlyList<DiagnosisJson> FalsePositiveDiagnoses);
+        double Precision, double Recall, double? SecondsToDiagnose, double ClusterSeconds, IReadOnlyList<IncidentJson> Incidents, IReadOnlyList<DiagnosisJson> FalsePositiveDiagnoses,
+        IReadOnlyList<DiagnosisJson> Diagnoses);
 
     internal sealed record IncidentJson(string Kind, string? Namespace, string Name, string Category, string? Reason, bool Found, double? SecondsToDiagnose,
         string? DiagnosedCategory, string? DiagnosedReason);
 
-    internal sealed record DiagnosisJson(string Kind, string? Namespace, string Name, string Category, string Reason, string RootCause);
+    internal sealed record DiagnosisJson(string Kind, string? Namespace, string Name, string Category, string Reason, string RootCause, double SecondsFromStart, string? CorrelationRule);
 
     public static EvalJson From(EvaluationReport report, double minRecall, double minPrecision) => new(
         report.Recall >= minRecall && report.Precision >= minPrecision, report.Precision, report.Recall, report.CategoryAccuracy,
@@ -143,8 +144,12 @@ internal sealed record EvalJson(
             [.. s.Outcomes.Select(o => new IncidentJson(o.Expected.Resource.Kind, o.Expected.Resource.Namespace, o.Expected.Resource.Name,
                 Lower(o.Expected.Category), o.Expected.Reason, o.Found, o.TimeToDiagnose is { } t ? Math.Round(t.TotalSeconds) : null,
                 o.DiagnosedCategory is { } c ? Lower(c) : null, (o.Match ?? o.OnSameResource)?.Reason))],
-            [.. s.FalsePositives.Select(d => new DiagnosisJson(d.Incident.PrimaryResource.Kind, d.Incident.PrimaryResource.Namespace, d.Incident.PrimaryResource.Name,
-                Lower(d.Category), d.Reason, d.RootCause))]))]);
+            [.. s.FalsePositives.Select(d => Json(s, d))],
+            [.. s.Diagnoses.Select(d => Json(s, d.Diagnosis))]))]);
+
+    private static DiagnosisJson Json(ScenarioResult s, Diagnosis.Diagnosis d) =>
+        new(d.Incident.PrimaryResource.Kind, d.Incident.PrimaryResource.Namespace, d.Incident.PrimaryResource.Name, Lower(d.Category), d.Reason, d.RootCause,
+            Math.Round(s.Diagnoses.First(x => ReferenceEquals(x.Diagnosis, d)).At.TotalSeconds), d.Incident.CorrelationRule);
 
     private static string Lower(Diagnosis.Category c) => c.ToString().ToLowerInvariant();
 }
