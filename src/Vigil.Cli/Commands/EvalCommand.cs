@@ -132,7 +132,7 @@ internal sealed record EvalJson(
     internal sealed record IncidentJson(string Kind, string? Namespace, string Name, string Category, string? Reason, bool Found, double? SecondsToDiagnose,
         string? DiagnosedCategory, string? DiagnosedReason);
 
-    internal sealed record DiagnosisJson(string Kind, string? Namespace, string Name, string Category, string Reason, string RootCause, double SecondsFromStart, string? CorrelationRule);
+    internal sealed record DiagnosisJson(string Kind, string? Namespace, string Name, string Category, string Reason, string RootCause, double SecondsFromStart, string? CorrelationRule, int Signals);
 
     public static EvalJson From(EvaluationReport report, double minRecall, double minPrecision) => new(
         report.Recall >= minRecall && report.Precision >= minPrecision, report.Precision, report.Recall, report.CategoryAccuracy,
@@ -149,7 +149,7 @@ internal sealed record EvalJson(
 
     private static DiagnosisJson Json(ScenarioResult s, Diagnosis.Diagnosis d) =>
         new(d.Incident.PrimaryResource.Kind, d.Incident.PrimaryResource.Namespace, d.Incident.PrimaryResource.Name, Lower(d.Category), d.Reason, d.RootCause,
-            Math.Round(s.Diagnoses.First(x => ReferenceEquals(x.Diagnosis, d)).At.TotalSeconds), d.Incident.CorrelationRule);
+            Math.Round(s.Diagnoses.First(x => ReferenceEquals(x.Diagnosis, d)).At.TotalSeconds), s.Final(d).CorrelationRule, s.Final(d).Signals.Count);
 
     private static string Lower(Diagnosis.Category c) => c.ToString().ToLowerInvariant();
 }

@@ -115,7 +115,10 @@ public sealed class OOMKilled(DetectorOptions options) : PodDetector(options)
     }
 }
 
-/// <summary>A running container that has not been ready for the threshold: its readiness probe keeps failing.</summary>
+/// <summary>
+/// A running container that has not been ready for the threshold: its readiness probe keeps failing. Also a running pod
+/// whose containers are ready but which is not Ready itself (marked not ready when its node went not ready).
+/// </summary>
 public sealed class ProbeFailure(DetectorOptions options) : PodDetector(options)
 {
     public override string Name => nameof(ProbeFailure);
@@ -123,11 +126,16 @@ public sealed class ProbeFailure(DetectorOptions options) : PodDetector(options)
     protected override IEnumerable<Finding> Evaluate(Pod pod, DateTimeOffset now, IClusterView cluster)
     {
         if (pod.Status?.Phase != "Running" || pod.Metadata.DeletionTimestamp is not null) yield break;
+        var probeFailing = false;
         foreach (var c in pod.Status.ContainerStatuses ?? [])
         {
             if (c.Ready == true || c.State?.Running is not { } running) continue;
+            probeFailing = true;
             yield return Found(pod, cluster, "ReadinessProbeFailed", $"Container {c.Name} has been running but not ready since {running.StartedAt}", running.StartedAt?.Value, c.Name);
         }
+        // Ready containers in a pod that is not Ready: the pod was marked not ready from outside (its node went not ready).
+        if (!probeFailing && pod.Status.ContainerStatuses is { Count: > 0 } && PodFacts.Condition(pod.Status.Conditions, "Ready") is { Status: "False" } ready)
+            yield return Found(pod, cluster, "PodNotReady", $"Pod is running but not ready: {ready.Reason} {ready.Message}".TrimEnd(), ready.LastTransitionTime?.Value);
     }
 }
 

@@ -18,7 +18,7 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
     [
         "NodeNotReady", "MemoryPressure", "DiskPressure", "PIDPressure", "PVCStuckBinding", "FailedMount", "QuotaExhausted",
         "OOMKilled", "ImagePullBackOff", "CreateContainerConfigError", "CreateContainerError", "Unschedulable", "PDBBlockingEviction",
-        "CrashLoopBackOff", "LivenessProbeFailed", "ReadinessProbeFailed", "DeadlineExceeded", "BackoffLimitExceeded", "JobFailed",
+        "CrashLoopBackOff", "LivenessProbeFailed", "ReadinessProbeFailed", "PodNotReady", "DeadlineExceeded", "BackoffLimitExceeded", "JobFailed",
         "CronJobFailing", "ProgressDeadlineExceeded", "HPAMaxedOut", "Evicted", "PodFailed", "PodStuckPending", "ReplicasUnavailable",
         "HighPodCount", "WarningEventStorm",
     ];
@@ -170,6 +170,16 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
                         new("See the probe's failures.", $"kubectl describe pod {r.Name}{ns}"),
                         new("Check the endpoint the probe calls, and its dependencies.", $"kubectl logs {r.Name}{ns} -c {container}"),
                     ], [.. Quote(lead.Message), .. Lines(EvidenceSections.PodEvents, "probe failed")], Severity: Severity.Warning);
+            case "PodNotReady":
+                {
+                    var nodeDown = Lines(EvidenceSections.Node, "condition Ready=False", "condition Ready=Unknown").FirstOrDefault();
+                    var node = lead.Attributes.GetValueOrDefault(Signal.Attribute.Node);
+                    return nodeDown is not null
+                        ? new("NodeNotReady", Category.Node, $"Pod {r.Name} of {workload} is not ready because its node {node} is not ready ({nodeDown.Trim()}).",
+                            0.8, [new("Look at the node's conditions.", $"kubectl describe node {node}")], [lead.Message, nodeDown], Systemic: true, Severity: Severity.Warning)
+                        : new("PodNotReady", Category.Unknown, $"Pod {r.Name} of {workload} runs with ready containers but is not Ready: {lead.Message}.",
+                            0.5, [new("See the pod's conditions and events.", $"kubectl describe pod {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
+                }
             case "DeadlineExceeded":
                 return new("JobDeadlineExceeded", Category.Application, $"Job {r.Name} ran longer than its activeDeadlineSeconds and was stopped: {lead.Message}.",
                     0.85, [

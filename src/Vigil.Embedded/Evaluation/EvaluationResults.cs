@@ -24,6 +24,12 @@ public sealed record ScenarioResult
     /// <summary>Every diagnosis made during the run, with its cluster time since the start.</summary>
     public IReadOnlyList<(TimeSpan At, Diagnosis.Diagnosis Diagnosis)> Diagnoses { get; init; } = [];
 
+    /// <summary>Every incident's last known state (signals joined and the correlation rule after updates), by incident id.</summary>
+    public IReadOnlyDictionary<string, Detection.Incident> Incidents { get; init; } = new Dictionary<string, Detection.Incident>();
+
+    /// <summary>The incident as it ended up, or as it was diagnosed when no later change is known.</summary>
+    public Detection.Incident Final(Diagnosis.Diagnosis diagnosis) => Incidents.GetValueOrDefault(diagnosis.Incident.Id) ?? diagnosis.Incident;
+
     /// <summary>Why the scenario could not run (a manifest the cluster refused...); its expectations then count as missed.</summary>
     public string? Error { get; init; }
 

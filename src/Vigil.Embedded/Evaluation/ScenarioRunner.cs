@@ -48,6 +48,7 @@ public static class ScenarioRunner
         var realStart = Stopwatch.GetTimestamp();
         var diagnoses = new ConcurrentQueue<Diagnosis.Diagnosis>();
         using var arrived = new SemaphoreSlim(0);
+        var incidents = new ConcurrentDictionary<string, Detection.Incident>(StringComparer.Ordinal);
         var pipelineOptions = new PipelineOptions();
         foreach (var (name, detector) in scenario.Detectors) pipelineOptions.Detectors[name] = detector;
         DateTimeOffset start = default;
@@ -60,6 +61,7 @@ public static class ScenarioRunner
                 loggerFactory: options.LoggerFactory,
                 beforeStart: v =>
                 {
+                    v.Pipeline.IncidentChanged += change => incidents[change.Incident.Id] = change.Incident;
                     v.Pipeline.Diagnosed += d =>
                     {
                         diagnoses.Enqueue(d);
@@ -116,6 +118,7 @@ public static class ScenarioRunner
             var all = diagnoses.ToArray();
             return Score(scenario, all, start) with
             {
+                Incidents = incidents,
                 Error = error,
                 ClusterDuration = end - start,
                 RealDuration = Stopwatch.GetElapsedTime(realStart),
