@@ -40,6 +40,28 @@ public sealed class DetectorEngineTests
     }
 
     [Fact]
+    public void A_crash_loop_holds_while_the_container_runs_between_crashes_and_clears_once_it_has_run_past_the_back_off_reset()
+    {
+        var engine = Engine();
+        var signal = engine.Observe(Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping), _view).Raised.Single();
+        const string RestartedAgain = """
+            {"phase":"Running","containerStatuses":[{"name":"api","ready":true,"restartCount":5,"state":{"running":{"startedAt":"2026-11-22T12:10:00Z"}},
+              "lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}]}
+            """;
+        const string JustCrashed = """
+            {"phase":"Running","containerStatuses":[{"name":"api","ready":false,"restartCount":4,"state":{"terminated":{"exitCode":1,"reason":"Error"}},
+              "lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}]}
+            """;
+        engine.Observe(Objects.Pod("api-7d9f8c6b5-x2x4p", JustCrashed), _view).IsEmpty.ShouldBeTrue();
+        var running = Objects.Pod("api-7d9f8c6b5-x2x4p", RestartedAgain);
+        engine.Observe(running, _view).IsEmpty.ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMinutes(9));
+        engine.Rescan([running], _view).IsEmpty.ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        engine.Rescan([running], _view).Cleared.ShouldBe([signal.Fingerprint]);
+    }
+
+    [Fact]
     public void A_condition_becomes_a_signal_only_after_its_threshold_which_a_rescan_notices()
     {
         var engine = Engine();
