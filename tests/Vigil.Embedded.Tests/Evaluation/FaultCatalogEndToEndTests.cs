@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Vigil.Cluster.Serialization;
 using Vigil.Detection;
 using Vigil.Diagnosis;
 using Vigil.Embedded.Evaluation;
@@ -56,12 +58,13 @@ public sealed class FaultCatalogEndToEndTests
     public async Task The_fault_is_diagnosed_over_HTTP_with_the_expected_category(string file)
     {
         Expectations.ShouldContainKey(file, $"examples/faults/{file} has no expectation: add what it must be diagnosed as to {nameof(FaultCatalogEndToEndTests)}");
-        var manifests = await File.ReadAllTextAsync(Repository.Path("examples", "faults", file));
+        var (manifests, later) = Split(await File.ReadAllTextAsync(Repository.Path("examples", "faults", file)));
         var scenario = new Scenario
         {
             Name = Path.GetFileNameWithoutExtension(file),
             File = $"examples/faults/{file}",
             Manifests = manifests,
+            Then = [.. later.Select(m => new ScenarioStep(TimeSpan.FromSeconds(30), m))],
             DeclaresNodes = manifests.Contains("\nkind: Node", StringComparison.Ordinal),
             ExpectedIncidents = Expectations[file],
         };
@@ -71,5 +74,28 @@ public sealed class FaultCatalogEndToEndTests
         result.Error.ShouldBeNull();
         result.FalseNegatives.ShouldBe(0, ScenarioCatalogTests.Describe(result) + "\nall diagnoses: "
             + string.Join("; ", result.Diagnoses.Select(d => $"{d.Diagnosis.Incident.PrimaryResource} {d.Diagnosis.Category}/{d.Diagnosis.Reason} at {d.At.TotalSeconds:0} s")));
+    }
+
+    /// <summary>
+    /// A file that defines an object twice (a Deployment and its update) means "apply, then change it", as kubectl applying
+    /// the documents in order would on a cluster whose controllers see each version: the redefinitions become later steps.
+    /// </summary>
+    private static (string Manifests, List<string> Later) Split(string yaml)
+    {
+        var batches = new List<List<JsonNode>> { new() };
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in YamlJson.ParseDocuments(yaml))
+        {
+            var key = $"{doc["kind"]}/{doc["metadata"]?["namespace"]}/{doc["metadata"]?["name"]}";
+            if (!seen.Add(key))
+            {
+                batches.Add([]);
+                seen.Clear();
+                seen.Add(key);
+            }
+            batches[^1].Add(doc);
+        }
+        var texts = batches.Select(b => string.Join("---\n", b.Select(YamlJson.ToYaml))).ToList();
+        return (texts[0], texts[1..]);
     }
 }
