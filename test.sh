@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 need_apt=()
 # The official Python client, used through Debian's python3 (not the python3 first on PATH).
 /usr/bin/python3 -c "import kubernetes" 2>/dev/null || need_apt+=(python3-kubernetes)
+# A real Prometheus (and its promtool) scrapes `vigil run` and checks deploy/monitoring; only the binaries are used.
+[ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -6,7 +6,8 @@ using Vigil.Operator.Pipeline;
 namespace Vigil.Operator.Hosting;
 
 /// <summary>
-/// Renders the pipeline's state as Prometheus metrics, all named <c>vigil_*</c> (docs/operations.md lists them).
+/// Renders the pipeline's state as Prometheus metrics, named <c>vigil_*</c> (docs/operations.md lists them), followed by
+/// the conventional <c>process_*</c> metrics.
 /// Counters start at zero for every enabled detector and every drop reason, so a dashboard sees the series before the first signal.
 /// </summary>
 public static class MetricsExporter
@@ -72,6 +73,7 @@ public static class MetricsExporter
             w.Family("vigil_api_server_reachable", "gauge", "1 when the API server answered within the readiness staleness limit, else 0.");
             w.Sample("vigil_api_server_reachable", api.IsReachable ? 1 : 0);
         }
+        ProcessMetrics.Write(w);
         return w.ToString();
     }
 

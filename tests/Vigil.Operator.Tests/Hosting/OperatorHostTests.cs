@@ -81,7 +81,8 @@ public sealed class OperatorHostTests
         metrics.Value("vigil_deliver_duration_seconds_count", ("sink", "slow")).ShouldBe(1);
         metrics.Value("vigil_informer_synced", ("kind", "Pod")).ShouldBe(1);
         metrics.Value("vigil_sink_queue_depth", ("sink", "slow")).ShouldBe(0);
-        metrics.Families.Keys.ShouldAllBe(name => name.StartsWith("vigil_", StringComparison.Ordinal));
+        metrics.Families.Keys.ShouldAllBe(name => name.StartsWith("vigil_", StringComparison.Ordinal) || name.StartsWith("process_", StringComparison.Ordinal));
+        metrics.Value("process_resident_memory_bytes").ShouldBeGreaterThan(0);
         metrics.Families["vigil_gather_duration_seconds"].Type.ShouldBe("histogram");
         metrics.Families["vigil_work_queue_depth"].Type.ShouldBe("gauge");
         (await http.GetAsync("/metrics")).Content.Headers.ContentType!.ToString().ShouldContain("version=0.0.4");
