@@ -25,7 +25,10 @@ public sealed class PodEventFaults(DetectorOptions options) : Detector<Event>(op
         if (reason is null) yield break;
         var pod = cluster.Get<Pod>(involved.Namespace, podName);
         if (pod is null || pod.Metadata.DeletionTimestamp is not null) yield break;
-        var attributes = PodFacts.Attributes(pod, cluster);
+        // The kubelet names the container in the event's fieldPath: spec.containers{api}.
+        var container = involved.FieldPath is { } path && path.IndexOf('{') is var open and >= 0 && path.EndsWith('}')
+            ? path[(open + 1)..^1] : null;
+        var attributes = PodFacts.Attributes(pod, cluster, container);
         yield return new Finding(reason, new ResourceRef("Pod", involved.Namespace, podName, pod.Metadata.Uid, "v1"), ev.Message ?? reason)
         {
             Attributes = attributes,
@@ -43,10 +46,24 @@ public sealed class WarningEventStorm(DetectorOptions options) : Detector<Event>
     {
         if (ev.Type != "Warning" || ev.Metadata.Namespace is not { } ns) yield break;
         var since = now - Options.Window;
-        var count = cluster.List<Event>(ns)
-            .Where(e => e.Type == "Warning" && (e.LastTimestamp?.Value ?? e.EventTime?.Value ?? e.Metadata.CreationTimestamp?.Value) >= since)
-            .Sum(e => Math.Max(1, e.Count ?? 1));
+        var count = cluster.List<Event>(ns).Where(e => e.Type == "Warning").Sum(e => OccurrencesSince(e, since));
         if (count > Options.Count)
             yield return new Finding("WarningEventStorm", new ResourceRef("Namespace", null, ns), $"{count} Warning events in the last {Options.Window.TotalMinutes:0} minutes");
+    }
+
+    /// <summary>
+    /// How many of an event's occurrences fall after <paramref name="since"/>. An event's count covers its whole life, so
+    /// one that began before the window contributes the share of its occurrences that lies inside it (spread evenly between
+    /// its first and last time), not all of them: a probe failing once a minute for an hour is not a storm.
+    /// </summary>
+    internal static int OccurrencesSince(Event e, DateTimeOffset since)
+    {
+        var last = e.LastTimestamp?.Value ?? e.EventTime?.Value ?? e.Metadata.CreationTimestamp?.Value;
+        if (last is null || last < since) return 0;
+        var count = Math.Max(1, e.Count ?? 1);
+        var first = e.FirstTimestamp?.Value ?? e.EventTime?.Value ?? e.Metadata.CreationTimestamp?.Value ?? last.Value;
+        if (first >= since || count == 1 || last <= first) return count;
+        var inside = (last.Value - since) / (last.Value - first);
+        return Math.Max(1, (int)Math.Ceiling(count * inside));
     }
 }

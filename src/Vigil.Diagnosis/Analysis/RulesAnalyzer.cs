@@ -89,8 +89,9 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
             case "PVCStuckBinding" or "FailedMount":
                 {
                     var storage = Lines(EvidenceSections.Storage);
-                    var missingClass = storage.FirstOrDefault(l => l.Contains("not found", StringComparison.OrdinalIgnoreCase));
-                    var provisioning = Lines(EvidenceSections.Storage, "ProvisioningFailed").Concat(Lines(EvidenceSections.PodEvents, "FailedMount")).FirstOrDefault();
+                    // Evidence lines are indented for reading; quoted inside a sentence they are trimmed.
+                    var missingClass = storage.FirstOrDefault(l => l.Contains("not found", StringComparison.OrdinalIgnoreCase))?.Trim();
+                    var provisioning = Lines(EvidenceSections.Storage, "ProvisioningFailed").Concat(Lines(EvidenceSections.PodEvents, "FailedMount")).FirstOrDefault()?.Trim();
                     var claim = r.Kind == "PersistentVolumeClaim" ? r.Name : lead.Attributes.GetValueOrDefault(Signal.Attribute.PersistentVolumeClaims) ?? "";
                     var cause = missingClass is not null ? $"PersistentVolumeClaim {claim} cannot bind: its storage class does not exist ({missingClass})."
                         : provisioning is not null ? $"PersistentVolumeClaim {claim} cannot be provisioned: {provisioning}"
@@ -149,7 +150,7 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
                         : why.Contains("node affinity", StringComparison.OrdinalIgnoreCase) || why.Contains("selector", StringComparison.OrdinalIgnoreCase) ? "no node matches its node selector or affinity"
                         : why.Contains("taint", StringComparison.OrdinalIgnoreCase) ? "every node has a taint it does not tolerate"
                         : "no node can take it";
-                    return new("Unschedulable", Category.Scheduling, $"Pod {r.Name} of {workload} cannot be scheduled: {reason}. {why}",
+                    return new("Unschedulable", Category.Scheduling, $"{PodOf(lead)} cannot be scheduled: {reason}. {why}",
                         0.9, [
                             new("See the scheduler's message.", $"kubectl describe pod {r.Name}{ns}"),
                             new("Compare requests with what nodes can still allocate.", "kubectl describe nodes | grep -A 8 'Allocated resources'"),
@@ -175,9 +176,9 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
                     var nodeDown = Lines(EvidenceSections.Node, "condition Ready=False", "condition Ready=Unknown").FirstOrDefault();
                     var node = lead.Attributes.GetValueOrDefault(Signal.Attribute.Node);
                     return nodeDown is not null
-                        ? new("NodeNotReady", Category.Node, $"Pod {r.Name} of {workload} is not ready because its node {node} is not ready ({nodeDown.Trim()}).",
+                        ? new("NodeNotReady", Category.Node, $"{PodOf(lead)} is not ready because its node {node} is not ready ({nodeDown.Trim()}).",
                             0.8, [new("Look at the node's conditions.", $"kubectl describe node {node}")], [lead.Message, nodeDown], Systemic: true, Severity: Severity.Warning)
-                        : new("PodNotReady", Category.Unknown, $"Pod {r.Name} of {workload} runs with ready containers but is not Ready: {lead.Message}.",
+                        : new("PodNotReady", Category.Unknown, $"{PodOf(lead)} runs with ready containers but is not Ready: {lead.Message}.",
                             0.5, [new("See the pod's conditions and events.", $"kubectl describe pod {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
                 }
             case "DeadlineExceeded":
@@ -207,13 +208,13 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
                         new("Raise maxReplicas if the cluster has room, or make each replica serve more."),
                     ], Quote(lead.Message), Severity: Severity.Warning);
             case "Evicted":
-                return new("PodEvicted", Category.Resources, $"Pod {r.Name} of {workload} was evicted: {lead.Message}.",
+                return new("PodEvicted", Category.Resources, $"{PodOf(lead)} was evicted: {lead.Message}.",
                     0.75, [
                         new("See why the node evicted it.", $"kubectl describe pod {r.Name}{ns}"),
                         new("Set memory and ephemeral-storage requests so the pod is not the first to go."),
                     ], Quote(lead.Message), Severity: Severity.Info);
             case "PodStuckPending":
-                return new("PodPending", Category.Scheduling, $"Pod {r.Name} of {workload} has been Pending: {lead.Message}.",
+                return new("PodPending", Category.Scheduling, $"{PodOf(lead)} has been Pending: {lead.Message}.",
                     0.6, [new("See what it waits for.", $"kubectl describe pod {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
             case "ReplicasUnavailable":
                 {
@@ -369,6 +370,10 @@ public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
     private static string Workload(Signal s) =>
         s.Attributes.TryGetValue(Signal.Attribute.OwnerKind, out var kind) && s.Attributes.TryGetValue(Signal.Attribute.OwnerName, out var name)
             ? $"{kind} {s.Resource.Namespace}/{name}" : $"{s.Resource.Kind} {s.Resource.Namespace}/{s.Resource.Name}";
+
+    /// <summary>"Pod api-1 of Deployment shop/api", or "Pod shop/api-1" for a pod nothing owns.</summary>
+    private static string PodOf(Signal s) =>
+        s.Attributes.ContainsKey(Signal.Attribute.OwnerKind) ? $"Pod {s.Resource.Name} of {Workload(s)}" : $"Pod {s.Resource.Namespace}/{s.Resource.Name}";
 
     private static string WorkloadRef(Signal s) =>
         s.Attributes.TryGetValue(Signal.Attribute.OwnerKind, out var kind) && s.Attributes.TryGetValue(Signal.Attribute.OwnerName, out var name)

@@ -87,6 +87,22 @@ public sealed class RulesAnalyzerTests
     }
 
     [Fact]
+    public void A_pod_nothing_owns_is_named_by_itself_and_an_owned_one_by_its_workload()
+    {
+        const string message = "Pod is unschedulable: 0/3 nodes are available: 3 Insufficient cpu.";
+        _analyzer.Analyze(With([S("PodStuckPending", "Unschedulable", "Pod", "big-1", message)])).RootCause.ShouldStartWith("Pod shop/big-1 cannot be scheduled");
+        _analyzer.Analyze(With([S("PodStuckPending", "Unschedulable", "Pod", "big-1", message, ApiPod)])).RootCause.ShouldStartWith("Pod big-1 of Deployment shop/api cannot be scheduled");
+    }
+
+    [Fact]
+    public void A_provisioning_failure_is_quoted_without_the_evidence_indentation()
+    {
+        var d = _analyzer.Analyze(With([S("PVCStuckBinding", "PVCStuckBinding", "PersistentVolumeClaim", "data", "claim data is Pending")],
+            new EvidenceSection(EvidenceSections.Storage, "StorageGatherer", ["PersistentVolumeClaim shop/data: Pending", "  Warning ProvisioningFailed: quota exceeded on the volume backend"])));
+        d.RootCause.ShouldBe("PersistentVolumeClaim data cannot be provisioned: Warning ProvisioningFailed: quota exceeded on the volume backend");
+    }
+
+    [Fact]
     public void A_stalled_rollout_is_tied_to_the_change_and_the_pod_fault_behind_it()
     {
         var d = _analyzer.Analyze(With([
