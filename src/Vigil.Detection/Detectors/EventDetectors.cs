@@ -41,12 +41,15 @@ public sealed class WarningEventStorm(DetectorOptions options) : Detector<Event>
 
     protected override IEnumerable<Finding> Evaluate(Event ev, DateTimeOffset now, IClusterView cluster)
     {
-        if (ev.Type != "Warning" || ev.Metadata.Namespace is not { } ns) yield break;
+        if (ev.Type != "Warning" || IsVigils(ev) || ev.Metadata.Namespace is not { } ns) yield break;
         var since = now - Options.Window;
         var count = cluster.List<Event>(ns)
-            .Where(e => e.Type == "Warning" && (e.LastTimestamp?.Value ?? e.EventTime?.Value ?? e.Metadata.CreationTimestamp?.Value) >= since)
+            .Where(e => e.Type == "Warning" && !IsVigils(e) && (e.LastTimestamp?.Value ?? e.EventTime?.Value ?? e.Metadata.CreationTimestamp?.Value) >= since)
             .Sum(e => Math.Max(1, e.Count ?? 1));
         if (count > Options.Count)
             yield return new Finding("WarningEventStorm", new ResourceRef("Namespace", null, ns), $"{count} Warning events in the last {Options.Window.TotalMinutes:0} minutes");
     }
+
+    /// <summary>Vigil's own diagnoses (the Kubernetes Events sink's reason): reporting many incidents is not a storm of the namespace's own.</summary>
+    private static bool IsVigils(Event e) => e.Reason == "VigilDiagnosis";
 }
