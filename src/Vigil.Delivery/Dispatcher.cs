@@ -44,9 +44,10 @@ public sealed class Dispatcher : IAsyncDisposable
             var queue = Channel.CreateBounded<Diagnosis.Diagnosis>(new BoundedChannelOptions(options.QueueCapacity)
             {
                 FullMode = BoundedChannelFullMode.DropOldest,
-                SingleReader = true,
+                SingleReader = options.Concurrency == 1,
             }, _ => Counters.Add(sink.Name, DeliveryCounters.Dropped));
-            _sinks.Add((sink, queue, Task.Run(() => WorkAsync(sink, queue))));
+            var workers = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => WorkAsync(sink, queue)));
+            _sinks.Add((sink, queue, Task.WhenAll(workers)));
         }
     }
 
