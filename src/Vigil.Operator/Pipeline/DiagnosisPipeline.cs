@@ -45,7 +45,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Engine = new DetectorEngine(DetectorCatalog.Create(options.Detectors.Count == 0 ? null : Merge(options.Detectors)), time);
         Correlator = new Correlator(options.Correlation, time);
         var redactor = new Redactor(options.RedactionPatterns);
-        Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather);
+        Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather, _view);
         Analyzer = new RulesAnalyzer(time);
         Dispatcher = new Dispatcher(sinks, options.Delivery, time);
         _diagnosing = new SemaphoreSlim(Math.Max(1, options.DiagnosisConcurrency));
