@@ -26,6 +26,12 @@ public sealed class EndToEndOptions
     /// <summary>How long faults are written; <see cref="Rate"/> × this many distinct pods are created first.</summary>
     public double Seconds { get; set; } = 60;
 
+    /// <summary>
+    /// Faults written at the same rate before the measured ones, not counted in the latencies (they are in the lost count):
+    /// the runtime compiles the hot paths' optimized code and the connection pool fills meanwhile.
+    /// </summary>
+    public double WarmupSeconds { get; set; } = 5;
+
     /// <summary>Namespaces the pods are spread over.</summary>
     public int Namespaces { get; set; } = 100;
 
@@ -37,7 +43,10 @@ public sealed class EndToEndOptions
     public int Burst { get; set; } = 2_000;
 
     /// <summary>Diagnoses (evidence gathering, analysis) at once: <see cref="PipelineOptions.DiagnosisConcurrency"/>.</summary>
-    public int DiagnosisConcurrency { get; set; } = new PipelineOptions().DiagnosisConcurrency;
+    public int DiagnosisConcurrency { get; set; } = 32;
+
+    /// <summary>Event writes in flight: <see cref="DeliveryOptions.Concurrency"/>.</summary>
+    public int DeliveryConcurrency { get; set; } = 16;
 
     /// <summary>How long to wait, after the last fault, for the Events still to come.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -48,6 +57,7 @@ public sealed class EndToEndOptions
 
 /// <summary>What an end-to-end run measured.</summary>
 public sealed record EndToEndResult(
+    int WarmupFaults,
     int Faults,
     int Reported,
     int Lost,
@@ -90,8 +100,9 @@ public static class EndToEndHarness
     public static async Task<EndToEndResult> RunAsync(EndToEndOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var faults = checked((int)Math.Round(options.Rate * options.Seconds));
-        if (faults < 1 || options.Namespaces < 1 || options.Nodes < 1) throw new ArgumentException("rate × seconds, namespaces and nodes must be at least 1");
+        var warmup = checked((int)Math.Round(options.Rate * options.WarmupSeconds));
+        var faults = warmup + checked((int)Math.Round(options.Rate * options.Seconds));
+        if (faults - warmup < 1 || options.Namespaces < 1 || options.Nodes < 1) throw new ArgumentException("rate × seconds, namespaces and nodes must be at least 1");
         var progress = options.Progress ?? TextWriter.Null;
         await using var cluster = await SimulatedCluster.StartAsync(new ClusterOptions { Simulate = false }, cancellationToken: cancellationToken);
         var podType = cluster.Operations.Registry.Find("", "v1", "pods")!;
@@ -114,6 +125,7 @@ public static class EndToEndHarness
         {
             Correlation = new CorrelationOptions { Window = TimeSpan.Zero },
             DiagnosisConcurrency = options.DiagnosisConcurrency,
+            Delivery = new DeliveryOptions { Concurrency = options.DeliveryConcurrency },
         };
         var pipeline = new DiagnosisPipeline(client, pipelineOptions, [new KubernetesEventSink(client, "vigil-e2e")], cluster.Clock, NullLogger<DiagnosisPipeline>.Instance);
         var scheduled = new long[faults];
@@ -147,7 +159,9 @@ public static class EndToEndHarness
             var cpu0 = process.TotalProcessorTime;
             var writer = Task.Factory.StartNew(() => WriteFaults(cluster, podType, options, scheduled, progress, () => Collect(), cancellationToken),
                 cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            writeSeconds = await writer;
+            var lastWrite = await writer;
+            // The measured faults' write phase: from the first one's scheduled time to the last write.
+            writeSeconds = Stopwatch.GetElapsedTime(scheduled[warmup], lastWrite).TotalSeconds + 1.0 / options.Rate;
 
             var drain = Stopwatch.StartNew();
             while (Collect() < faults && drain.Elapsed < options.DrainTimeout)
@@ -162,16 +176,17 @@ public static class EndToEndHarness
         }
 
         var latencies = new List<double>(reported);
-        for (var k = 0; k < faults; k++)
+        for (var k = warmup; k < faults; k++)
             if (reportedAt[k] != 0) latencies.Add(Stopwatch.GetElapsedTime(scheduled[k], reportedAt[k]).TotalMilliseconds);
         latencies.Sort();
         var delivery = pipeline.Dispatcher.Counters.Snapshot().ToDictionary(kv => kv.Key.Outcome, kv => kv.Value, StringComparer.Ordinal);
-        return new EndToEndResult(faults, reported, faults - reported, writeSeconds, faults / writeSeconds, latencies, cpuSeconds, syncSeconds,
+        var measured = faults - warmup;
+        return new EndToEndResult(warmup, measured, latencies.Count, faults - reported, writeSeconds, measured / writeSeconds, latencies, cpuSeconds, syncSeconds,
             pipeline.Counters.Snapshot(), delivery);
     }
 
-    /// <summary>Writes fault k at its scheduled time t0 + k / rate; returns the seconds from t0 to the last write.</summary>
-    private static double WriteFaults(SimulatedCluster cluster, ResourceType podType, EndToEndOptions options, long[] scheduled, TextWriter progress,
+    /// <summary>Writes fault k at its scheduled time t0 + k / rate; returns the timestamp of the last write.</summary>
+    private static long WriteFaults(SimulatedCluster cluster, ResourceType podType, EndToEndOptions options, long[] scheduled, TextWriter progress,
         Func<int> reported, CancellationToken cancellationToken)
     {
         var faults = scheduled.Length;
@@ -197,7 +212,7 @@ public static class EndToEndHarness
             }
             if (written < faults && scheduled[written] > Stopwatch.GetTimestamp()) Thread.Sleep(1);
         }
-        return Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        return Stopwatch.GetTimestamp();
     }
 
     /// <summary>What the kubelet would report: a crash loop after the fourth crash (even k), or an OOM kill and restart (odd k).</summary>
