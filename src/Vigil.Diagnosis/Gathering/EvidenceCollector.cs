@@ -9,8 +9,8 @@ namespace Vigil.Diagnosis.Gathering;
 /// <summary>
 /// Runs every gatherer that applies to an incident at once, each within its budget. A gatherer that fails or runs out of
 /// time leaves a section with the error instead of its lines; everything is redacted before it is returned.
-/// With <paramref name="cache"/> (the operator's informer caches), the pods and nodes an incident is about are read from
-/// it instead of the API server; logs, events and the rest are always requested.
+/// With <paramref name="cache"/> (the operator's informer caches), the pods and nodes an incident is about and the events of
+/// its namespace are read from it instead of the API server; logs and the rest are always requested.
 /// </summary>
 public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, KubernetesClient client, Redactor redactor, GatherOptions options, IClusterView? cache = null)
 {

@@ -22,7 +22,7 @@ internal static class IncidentPods
 
     // The gatherers of one incident run at once and three of them (description, current and previous logs) read the same
     // pods: within one collection the first read of a pod is shared, so each pod is read once and all see the same state.
-    // Where the operator's informer caches are given, pods and nodes are read from them, without a request.
+    // Where the operator's informer caches are given, pods, nodes and events are read from them, without a request.
     private sealed record Collection(ConcurrentDictionary<string, Task<Pod?>> Reads, IClusterView? Cache);
 
     private static readonly AsyncLocal<Collection?> Current = new();
@@ -36,6 +36,10 @@ internal static class IncidentPods
         if (collection.Cache?.Get<Pod>(pod.Namespace, pod.Name) is { } cached) return Task.FromResult<Pod?>(cached);
         return collection.Reads.GetOrAdd(pod.Key, _ => client.Resource<Pod>().TryGetAsync(pod.Name, pod.Namespace, cancellationToken));
     }
+
+    /// <summary>A namespace's events from the informer caches, in the order the API lists them (by name); null without caches.</summary>
+    public static List<Event>? CachedEvents(string ns, Func<Event, bool> filter) =>
+        Current.Value?.Cache is { } cache ? [.. cache.List<Event>(ns).Where(filter).OrderBy(e => e.Metadata.Name, StringComparer.Ordinal)] : null;
 
     /// <summary>A cluster-scoped or namespaced object from the informer caches when the collection has them, else from the API.</summary>
     public static async Task<T?> GetAsync<T>(KubernetesClient client, string? ns, string name, CancellationToken cancellationToken) where T : KubernetesObject, IKubernetesResource =>
@@ -113,9 +117,10 @@ public sealed class PodEventsGatherer(GatherOptions options) : IGatherer
         var lines = new List<string>();
         foreach (var r in IncidentPods.Of(incident, options.MaxPods))
         {
-            var events = await client.Resource<Event>().ListAsync(r.Namespace,
-                new ListOptions { FieldSelector = $"involvedObject.name={r.Name},involvedObject.namespace={r.Namespace}" }, cancellationToken);
-            foreach (var e in events.Items.OrderBy(e => e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue))
+            var events = IncidentPods.CachedEvents(r.Namespace!, e => e.InvolvedObject?.Name == r.Name && e.InvolvedObject?.Namespace == r.Namespace)
+                ?? (await client.Resource<Event>().ListAsync(r.Namespace,
+                    new ListOptions { FieldSelector = $"involvedObject.name={r.Name},involvedObject.namespace={r.Namespace}" }, cancellationToken)).Items;
+            foreach (var e in events.OrderBy(e => e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue))
                 lines.Add($"{r.Name}: {e.Type} {e.Reason} (x{IncidentPods.N(e.Count ?? 1)}): {e.Message}");
         }
         return lines;
@@ -329,8 +334,10 @@ public sealed class NamespaceEventsGatherer(GatherOptions options) : IGatherer
         var since = client.TimeProvider.GetUtcNow() - options.NamespaceEventsWindow;
         // Vigil's own diagnoses (reason VigilDiagnosis, written by the Kubernetes Events sink) are not evidence of what goes
         // wrong, and leaving them to the server keeps this list from growing with every incident Vigil reports.
-        var events = await client.Resource<Event>().ListAsync(Namespace(incident), new ListOptions { FieldSelector = "type=Warning,reason!=VigilDiagnosis" }, cancellationToken);
-        return [.. events.Items
+        var ns = Namespace(incident)!;
+        var events = IncidentPods.CachedEvents(ns, e => e.Type == "Warning" && e.Reason != "VigilDiagnosis")
+            ?? (await client.Resource<Event>().ListAsync(ns, new ListOptions { FieldSelector = "type=Warning,reason!=VigilDiagnosis" }, cancellationToken)).Items;
+        return [.. events
             .Where(e => (e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue) >= since)
             .OrderByDescending(e => e.LastTimestamp?.Value ?? e.EventTime?.Value)
             .Take(20)

@@ -34,7 +34,7 @@ public sealed class EvidenceReadsTests(StaticClusterFixture fx) : IClassFixture<
     };
 
     [Fact]
-    public async Task Pods_and_nodes_come_from_the_cache_when_the_collector_has_one()
+    public async Task Pods_nodes_and_events_come_from_the_cache_when_the_collector_has_one()
     {
         // Neither object exists in the API server: only the cache knows them.
         var pod = Parse<Pod>("""
@@ -44,19 +44,28 @@ public sealed class EvidenceReadsTests(StaticClusterFixture fx) : IClassFixture<
                "state":{"running":{"startedAt":"2026-11-22T12:00:00Z"}},"lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled"}}}]}}
             """);
         var node = Parse<Node>("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"node-cached"},"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady"}]}}""");
+        var backOff = Parse<Event>("""
+            {"apiVersion":"v1","kind":"Event","metadata":{"name":"cached-1.1","namespace":"cache-test"},"type":"Warning","reason":"OOMKilling",
+             "involvedObject":{"kind":"Pod","name":"cached-1","namespace":"cache-test"},"message":"Memory cgroup out of memory","count":2,
+             "lastTimestamp":"2099-01-01T00:00:00Z"}
+            """);
         var options = new GatherOptions();
-        var collector = new EvidenceCollector([new PodGatherer(options), new NodeGatherer()], fx.Client, Redactor.Default, options, new Cache(pod, node));
+        IGatherer[] gatherers = [new PodGatherer(options), new NodeGatherer(), new PodEventsGatherer(options), new NamespaceEventsGatherer(options)];
+        var collector = new EvidenceCollector(gatherers, fx.Client, Redactor.Default, options, new Cache(pod, node, backOff));
 
         var evidence = await collector.CollectAsync(Incident("cache-test", "cached-1", "node-cached"), CancellationToken.None);
 
         evidence.Section(EvidenceSections.PodDescription)!.Lines[0].ShouldBe("Pod cache-test/cached-1: phase Running, node node-cached, QoS Burstable");
         evidence.Section(EvidenceSections.Node)!.Lines[0].ShouldBe("Node node-cached: unschedulable=False");
+        evidence.Section(EvidenceSections.PodEvents)!.Lines.ShouldBe(["cached-1: Warning OOMKilling (x2): Memory cgroup out of memory"]);
+        evidence.Section(EvidenceSections.NamespaceEvents)!.Lines.ShouldBe(["Pod/cached-1: OOMKilling (x2): Memory cgroup out of memory"]);
 
         // Without a cache the same collection asks the API server, which has neither.
-        var uncached = new EvidenceCollector([new PodGatherer(options), new NodeGatherer()], fx.Client, Redactor.Default, options);
+        var uncached = new EvidenceCollector(gatherers, fx.Client, Redactor.Default, options);
         var fromApi = await uncached.CollectAsync(Incident("cache-test", "cached-1", "node-cached"), CancellationToken.None);
         fromApi.Section(EvidenceSections.PodDescription)!.Lines.ShouldBe(["Pod cache-test/cached-1: no longer exists"]);
         fromApi.Section(EvidenceSections.Node)!.Lines.ShouldBe(["Node node-cached: does not exist"]);
+        fromApi.Section(EvidenceSections.PodEvents)!.Lines.ShouldBeEmpty();
     }
 
     [Fact]
