@@ -104,6 +104,8 @@ public sealed class DetectorEngine
     private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now)
     {
         _bySource.TryGetValue(source, out var held);
+        // Most changes are to healthy objects that held nothing before and hold nothing now: nothing to reconcile.
+        if (findings.Count == 0 && held is null) return DetectionResult.None;
         var next = new Dictionary<string, Holding>(StringComparer.Ordinal);
         var raised = new List<Signal>();
         var cleared = new List<string>();
