@@ -18,8 +18,8 @@ internal static class EndToEndBenchmark
           --nodes N             nodes the pods run on (20)
           --qps Q               the pipeline client's requests/s limit, 0 for none (0; EmbeddedVigil uses 1000)
           --burst N             the client's burst (2000)
-          --concurrency N       diagnoses at once, PipelineOptions.DiagnosisConcurrency (32; the pipeline's default is 4)
-          --delivery-concurrency N  Event writes in flight, DeliveryOptions.Concurrency (16; the default is 1)
+          --concurrency N       diagnoses at once, PipelineOptions.DiagnosisConcurrency (64; the pipeline's default is 4)
+          --delivery-concurrency N  Event writes in flight, DeliveryOptions.Concurrency (64; the default is 1)
           --drain-seconds S     how long to wait for Events after the last fault (30)
           --out DIR             where results go (artifacts/bench)
         """;

@@ -43,10 +43,10 @@ public sealed class EndToEndOptions
     public int Burst { get; set; } = 2_000;
 
     /// <summary>Diagnoses (evidence gathering, analysis) at once: <see cref="PipelineOptions.DiagnosisConcurrency"/>.</summary>
-    public int DiagnosisConcurrency { get; set; } = 32;
+    public int DiagnosisConcurrency { get; set; } = 64;
 
     /// <summary>Event writes in flight: <see cref="DeliveryOptions.Concurrency"/>.</summary>
-    public int DeliveryConcurrency { get; set; } = 16;
+    public int DeliveryConcurrency { get; set; } = 64;
 
     /// <summary>How long to wait, after the last fault, for the Events still to come.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
