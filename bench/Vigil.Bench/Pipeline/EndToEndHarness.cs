@@ -48,7 +48,10 @@ public sealed class EndToEndOptions
     /// <summary>Event writes in flight: <see cref="DeliveryOptions.Concurrency"/>.</summary>
     public int DeliveryConcurrency { get; set; } = 64;
 
-    /// <summary>How long to wait, after the last fault, for the Events still to come.</summary>
+    /// <summary>
+    /// How long to wait, after the last fault, for the Events still to come before stopping the pipeline, which then
+    /// finishes the diagnoses it started and delivers what it accepted (Events that come then count, late).
+    /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Receives a line per second while faults are written, and set-up steps.</summary>
@@ -61,8 +64,10 @@ public sealed record EndToEndResult(
     int Faults,
     int Reported,
     int Lost,
+    int ReportedWhileStopping,
     double WriteSeconds,
     double AchievedRate,
+    double EventsPerSecond,
     IReadOnlyList<double> LatenciesMs,
     double CpuSeconds,
     double SyncSeconds,
@@ -131,7 +136,25 @@ public static class EndToEndHarness
         var scheduled = new long[faults];
         var reportedAt = new long[faults];
         var reported = 0;
+        var reportedBeforeStop = 0;
         double writeSeconds, cpuSeconds, syncSeconds;
+        long lastWrite;
+
+        int Collect()
+        {
+            while (committed.TryDequeue(out var e))
+            {
+                var fields = e.Event.Fields;
+                if (fields.GetValueOrDefault("reason") != Reason || fields.GetValueOrDefault("involvedObject.kind") != "Pod") continue;
+                var name = fields.GetValueOrDefault("involvedObject.name") ?? "";
+                if (!name.StartsWith("fault-", StringComparison.Ordinal) || !int.TryParse(name.AsSpan(6), CultureInfo.InvariantCulture, out var k) || k >= faults) continue;
+                if (reportedAt[k] != 0) continue;
+                reportedAt[k] = e.At;
+                reported++;
+            }
+            return reported;
+        }
+
         try
         {
             var sync = Stopwatch.StartNew();
@@ -140,26 +163,11 @@ public static class EndToEndHarness
             progress.WriteLine($"pipeline synced in {syncSeconds:F1} s (informers listed the cluster over HTTPS)");
             if (!pipeline.Synced) throw new InvalidOperationException("the pipeline's informers did not sync");
 
-            int Collect()
-            {
-                while (committed.TryDequeue(out var e))
-                {
-                    var fields = e.Event.Fields;
-                    if (fields.GetValueOrDefault("reason") != Reason || fields.GetValueOrDefault("involvedObject.kind") != "Pod") continue;
-                    var name = fields.GetValueOrDefault("involvedObject.name") ?? "";
-                    if (!name.StartsWith("fault-", StringComparison.Ordinal) || !int.TryParse(name.AsSpan(6), CultureInfo.InvariantCulture, out var k) || k >= faults) continue;
-                    if (reportedAt[k] != 0) continue;
-                    reportedAt[k] = e.At;
-                    reported++;
-                }
-                return reported;
-            }
-
             var process = Process.GetCurrentProcess();
             var cpu0 = process.TotalProcessorTime;
             var writer = Task.Factory.StartNew(() => WriteFaults(cluster, podType, options, scheduled, progress, () => Collect(), cancellationToken),
                 cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            var lastWrite = await writer;
+            lastWrite = await writer;
             // The measured faults' write phase: from the first one's scheduled time to the last write.
             writeSeconds = Stopwatch.GetElapsedTime(scheduled[warmup], lastWrite).TotalSeconds + 1.0 / options.Rate;
 
@@ -168,12 +176,15 @@ public static class EndToEndHarness
                 await Task.Delay(20, cancellationToken);
             process.Refresh();
             cpuSeconds = (process.TotalProcessorTime - cpu0).TotalSeconds;
+            reportedBeforeStop = reported;
         }
         finally
         {
+            // Stopping finishes the diagnoses already started and delivers what the sink accepted (10 s at most).
             await pipeline.DisposeAsync();
             cluster.Operations.Committed -= OnCommitted;
         }
+        Collect();
 
         var latencies = new List<double>(reported);
         for (var k = warmup; k < faults; k++)
@@ -181,7 +192,11 @@ public static class EndToEndHarness
         latencies.Sort();
         var delivery = pipeline.Dispatcher.Counters.Snapshot().ToDictionary(kv => kv.Key.Outcome, kv => kv.Value, StringComparer.Ordinal);
         var measured = faults - warmup;
-        return new EndToEndResult(warmup, measured, latencies.Count, faults - reported, writeSeconds, measured / writeSeconds, latencies, cpuSeconds, syncSeconds,
+        // Events of measured faults committed while the measured faults were written: what the pipeline kept up with.
+        var duringWrite = 0;
+        for (var k = warmup; k < faults; k++)
+            if (reportedAt[k] != 0 && reportedAt[k] >= scheduled[warmup] && reportedAt[k] <= lastWrite) duringWrite++;
+        return new EndToEndResult(warmup, measured, latencies.Count, faults - reported, reported - reportedBeforeStop, writeSeconds, measured / writeSeconds, duringWrite / writeSeconds, latencies, cpuSeconds, syncSeconds,
             pipeline.Counters.Snapshot(), delivery);
     }
 
