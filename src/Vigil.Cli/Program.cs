@@ -5,5 +5,11 @@ var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a 
 {
     ClusterCommand.Create(),
     CelCommand.Create(),
+    RunCommand.Create(),
+    DemoCommand.Create(),
+    InstallCommand.Create(),
+    SinkCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl-C and SIGTERM cancel the running command; it then has this long to stop cleanly (drain the pipeline, stop the
+// cluster) before the process is ended with 130/143. System.CommandLine's default of 2 s is too short for a drain.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -35,6 +35,12 @@ public static class DiagnosisJson
             ["remediationSteps"] = new JsonArray([.. d.RemediationSteps.Select(s => (JsonNode)new JsonObject { ["description"] = s.Description, ["command"] = s.Command })]),
             ["relatedResources"] = new JsonArray([.. d.RelatedResources.Select(r => (JsonNode)Ref(r))]),
             ["evidence"] = new JsonArray([.. d.SupportingEvidence.Select(e => (JsonNode?)e)]),
+            ["customEvidence"] = new JsonArray([.. d.CustomEvidence.Select(e =>
+            {
+                var section = new JsonObject { ["name"] = e.Name, ["lines"] = new JsonArray([.. e.Lines.Select(l => (JsonNode?)l)]) };
+                if (e.Error is not null) section["error"] = e.Error;
+                return (JsonNode)section;
+            })]),
             ["analyzer"] = d.Analyzer,
             ["diagnosedAt"] = Time(d.DiagnosedAt),
         };

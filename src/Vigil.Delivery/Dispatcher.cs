@@ -29,7 +29,11 @@ public sealed class DeliveryCounters
 /// </summary>
 public sealed class Dispatcher : IAsyncDisposable
 {
-    private readonly List<(ISink Sink, Channel<Diagnosis.Diagnosis> Queue, Task Worker)> _sinks = [];
+    // Replaced as a whole when sinks come and go at run time (Sink resources), so Publish reads a consistent snapshot.
+    private volatile (ISink Sink, Channel<Diagnosis.Diagnosis> Queue, Task Worker)[] _sinks = [];
+    private readonly Lock _changing = new();
+    private readonly List<Task> _retiring = [];
+    private int _fixedCount;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _abort = new();
@@ -39,15 +43,43 @@ public sealed class Dispatcher : IAsyncDisposable
         options.Validate();
         _options = options;
         _time = time;
-        foreach (var sink in sinks)
+        _sinks = [.. sinks.Select(Start)];
+        _fixedCount = _sinks.Length;
+    }
+
+    private (ISink, Channel<Diagnosis.Diagnosis>, Task) Start(ISink sink)
+    {
+        var queue = Channel.CreateBounded<Diagnosis.Diagnosis>(new BoundedChannelOptions(_options.QueueCapacity)
         {
-            var queue = Channel.CreateBounded<Diagnosis.Diagnosis>(new BoundedChannelOptions(options.QueueCapacity)
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = _options.Concurrency == 1,
+        }, _ => Counters.Add(sink.Name, DeliveryCounters.Dropped));
+        var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => Task.Run(() => WorkAsync(sink, queue)));
+        return (sink, queue, Task.WhenAll(workers));
+    }
+
+    /// <summary>
+    /// Sets the sinks that come and go at run time (besides those given at construction): new ones get a queue, ones no
+    /// longer listed stop accepting and deliver what they had accepted. Sinks are matched by identity.
+    /// </summary>
+    public void SetDynamicSinks(IReadOnlyList<ISink> sinks)
+    {
+        lock (_changing)
+        {
+            var current = _sinks;
+            var kept = current.Take(_fixedCount).ToList();
+            foreach (var entry in current.Skip(_fixedCount))
             {
-                FullMode = BoundedChannelFullMode.DropOldest,
-                SingleReader = options.Concurrency == 1,
-            }, _ => Counters.Add(sink.Name, DeliveryCounters.Dropped));
-            var workers = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => WorkAsync(sink, queue)));
-            _sinks.Add((sink, queue, Task.WhenAll(workers)));
+                if (sinks.Contains(entry.Sink)) kept.Add(entry);
+                else
+                {
+                    entry.Queue.Writer.TryComplete();
+                    _retiring.Add(entry.Worker);
+                }
+            }
+            foreach (var sink in sinks)
+                if (!kept.Skip(_fixedCount).Any(e => ReferenceEquals(e.Sink, sink))) kept.Add(Start(sink));
+            _sinks = [.. kept];
         }
     }
 
@@ -83,9 +115,10 @@ public sealed class Dispatcher : IAsyncDisposable
                     Counters.Add(sink.Name, DeliveryCounters.Delivered);
                     break;
                 }
-                catch (Exception e) when (e is SinkException or HttpRequestException or TaskCanceledException or IOException && !_abort.IsCancellationRequested)
+                catch (Exception e) when (e is not OperationCanceledException || !_abort.IsCancellationRequested)
                 {
-                    var retryable = e is not SinkException { Retryable: false };
+                    // Whatever a sink throws fails that delivery, never the worker; only transport errors are worth retrying.
+                    var retryable = e is SinkException { Retryable: true } or HttpRequestException or TaskCanceledException or IOException;
                     if (!retryable || attempt >= _options.MaxAttempts)
                     {
                         Counters.Add(sink.Name, DeliveryCounters.Failed);
@@ -116,8 +149,12 @@ public sealed class Dispatcher : IAsyncDisposable
     /// <summary>Stops accepting, delivers what was accepted (waiting at most <paramref name="drainTimeout"/>), then stops.</summary>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        foreach (var (_, queue, _) in _sinks) queue.Writer.TryComplete();
-        var all = Task.WhenAll(_sinks.Select(s => s.Worker));
+        Task all;
+        lock (_changing)
+        {
+            foreach (var (_, queue, _) in _sinks) queue.Writer.TryComplete();
+            all = Task.WhenAll(_sinks.Select(s => s.Worker).Concat(_retiring));
+        }
         if (await Task.WhenAny(all, Task.Delay(drainTimeout, _time)) != all) await _abort.CancelAsync();
         await all;
     }

@@ -54,5 +54,8 @@ public sealed record Diagnosis
     /// <summary>The evidence lines that support the conclusion.</summary>
     public IReadOnlyList<string> SupportingEvidence { get; init; } = [];
 
+    /// <summary>Sections collected by Gatherer resources, passed on to sinks as they were gathered (redacted).</summary>
+    public IReadOnlyList<EvidenceSection> CustomEvidence { get; init; } = [];
+
     public required DateTimeOffset DiagnosedAt { get; init; }
 }

@@ -107,6 +107,11 @@ public sealed class ResourceOperations
             InitialStatus(type, obj);
             Defaulting.Apply(type, obj);
             if (type.IsCustom && type.Schema is { } schema) SchemaCatalog.Prune(obj, schema);
+            if (type.CustomSchema is { } openApi)
+            {
+                CustomResourceSchema.ApplyDefaults(obj, openApi);
+                Reject(type, name, CustomResourceSchema.Validate(obj, openApi));
+            }
             Reject(type, name, Validation.Validate(type, obj, null));
             Admit(new AdmissionRequest(type, AdmissionOperation.Create, obj, null, null, options.DryRun));
             if (options.FieldManager is { } manager )
@@ -205,7 +210,10 @@ public sealed class ResourceOperations
         {
             Defaulting.Apply(type, obj);
             if (type.IsCustom && type.Schema is { } schema) SchemaCatalog.Prune(obj, schema);
+            if (type.CustomSchema is { } openApi) CustomResourceSchema.ApplyDefaults(obj, openApi);
         }
+        // Status writes are held to the schema too, as on the real server.
+        if (type.CustomSchema is { } customSchema) Reject(type, current.Name, CustomResourceSchema.Validate(obj, customSchema));
         if (SpecChanged(type, old, obj))
         {
             var generation = oldMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : 0;

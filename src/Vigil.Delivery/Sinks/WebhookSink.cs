@@ -49,29 +49,12 @@ public sealed class WebhookPolicy
         return null;
     }
 
-    private static Regex Glob(string glob) =>
-        new("^" + Regex.Escape(glob).Replace("\\*", "[^.]*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-}
-
-/// <summary>
-/// POSTs each diagnosis as JSON (the schema of <see cref="DiagnosisJson"/>) to a URL, with optional headers. Redirects are
-/// refused, addresses are checked when connecting, and 4xx answers (but 408 and 429) are not retried.
-/// </summary>
-public sealed class WebhookSink : ISink, IDisposable
-{
-    private readonly HttpClient _http;
-    private readonly Uri _url;
-    private readonly IReadOnlyDictionary<string, string> _headers;
-
-    public WebhookSink(string name, Uri url, WebhookPolicy policy, Severity minimumSeverity = Severity.Info, IReadOnlyDictionary<string, string>? headers = null,
-        TimeSpan? timeout = null, Func<Diagnosis.Diagnosis, string>? body = null)
+    /// <summary>
+    /// An HTTP client that obeys this policy at connect time (every resolved address is checked, so DNS cannot smuggle a
+    /// forbidden one in), never follows redirects and ignores proxies.
+    /// </summary>
+    public HttpClient CreateClient(TimeSpan timeout)
     {
-        if (policy.Check(url) is { } refused) throw new ArgumentException($"webhook sink {name}: {url} refused: {refused}");
-        Name = name;
-        _url = url;
-        _headers = headers ?? new Dictionary<string, string>();
-        Body = body ?? (d => DiagnosisJson.ToJson(d).ToJsonString());
-        MinimumSeverity = minimumSeverity;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -81,7 +64,7 @@ public sealed class WebhookSink : ISink, IDisposable
             {
                 var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
                 foreach (var address in addresses)
-                    if (policy.CheckAddress(address) is { } reason) throw new HttpRequestException($"refused to connect to {context.DnsEndPoint.Host}: {reason}");
+                    if (CheckAddress(address) is { } reason) throw new HttpRequestException($"refused to connect to {context.DnsEndPoint.Host}: {reason}");
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
@@ -95,7 +78,35 @@ public sealed class WebhookSink : ISink, IDisposable
                 }
             },
         };
-        _http = new HttpClient(handler) { Timeout = timeout ?? TimeSpan.FromSeconds(10) };
+        return new HttpClient(handler) { Timeout = timeout };
+    }
+
+    private static Regex Glob(string glob) =>
+        new("^" + Regex.Escape(glob).Replace("\\*", "[^.]*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+}
+
+/// <summary>
+/// POSTs each diagnosis as JSON (the schema of <see cref="DiagnosisJson"/>) to a URL, with optional headers. Redirects are
+/// refused, addresses are checked when connecting, and 4xx answers (but 408 and 429) are not retried.
+/// </summary>
+public sealed class WebhookSink : ISink, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly IReadOnlyDictionary<string, string> _headers;
+    private readonly HttpMethod _method;
+
+    public WebhookSink(string name, Uri url, WebhookPolicy policy, Severity minimumSeverity = Severity.Info, IReadOnlyDictionary<string, string>? headers = null,
+        TimeSpan? timeout = null, Func<Diagnosis.Diagnosis, CancellationToken, Task<string>>? body = null, HttpMethod? method = null)
+    {
+        if (policy.Check(url) is { } refused) throw new ArgumentException($"webhook sink {name}: {url} refused: {refused}");
+        Name = name;
+        _url = url;
+        _headers = headers ?? new Dictionary<string, string>();
+        _method = method ?? HttpMethod.Post;
+        Body = body ?? ((d, _) => Task.FromResult(DiagnosisJson.ToJson(d).ToJsonString()));
+        MinimumSeverity = minimumSeverity;
+        _http = policy.CreateClient(timeout ?? TimeSpan.FromSeconds(10));
     }
 
     public string Name { get; }
@@ -103,11 +114,21 @@ public sealed class WebhookSink : ISink, IDisposable
     public Severity MinimumSeverity { get; }
 
     /// <summary>Renders the request body (JSON by default; templated sinks render their own).</summary>
-    public Func<Diagnosis.Diagnosis, string> Body { get; }
+    public Func<Diagnosis.Diagnosis, CancellationToken, Task<string>> Body { get; }
 
     public async Task SendAsync(Diagnosis.Diagnosis diagnosis, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new StringContent(Body(diagnosis), Encoding.UTF8, "application/json") };
+        string body;
+        try
+        {
+            body = await Body(diagnosis, cancellationToken);
+        }
+        catch (Templates.TemplateException e)
+        {
+            // Rendering again will not help: the template itself is at fault.
+            throw new SinkException($"{Name}: {e.Message}", retryable: false, e);
+        }
+        using var request = new HttpRequestMessage(_method, _url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         foreach (var (k, v) in _headers) request.Headers.TryAddWithoutValidation(k, v);
         using var response = await _http.SendAsync(request, cancellationToken);
         var code = (int)response.StatusCode;

@@ -17,7 +17,8 @@ public sealed record DetectionResult(IReadOnlyList<Signal> Raised, IReadOnlyList
 /// </summary>
 public sealed class DetectorEngine
 {
-    private readonly ILookup<string, IDetector> _byKind;
+    private volatile ILookup<string, IDetector> _byKind;
+    private readonly IReadOnlyList<IDetector> _builtIn;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     // What holds, per source object: fingerprint → holding.
@@ -37,13 +38,31 @@ public sealed class DetectorEngine
 
     public DetectorEngine(IEnumerable<IDetector> detectors, TimeProvider time)
     {
-        var enabled = detectors.Where(d => d.Options.Enabled).ToList();
-        _byKind = enabled.SelectMany(d => d is ReplicasUnavailable ? ReplicasUnavailable.Kinds.Select(k => (k, d)) : [(d.Kind, d)]).ToLookup(x => x.Item1, x => x.Item2);
-        Detectors = enabled;
+        _builtIn = [.. detectors.Where(d => d.Options.Enabled)];
+        _byKind = ByKind(_builtIn);
+        Detectors = _builtIn;
         _time = time;
     }
 
-    public IReadOnlyList<IDetector> Detectors { get; }
+    private static ILookup<string, IDetector> ByKind(IEnumerable<IDetector> detectors) =>
+        detectors.SelectMany(d => d is ReplicasUnavailable ? ReplicasUnavailable.Kinds.Select(k => (k, d)) : [(d.Kind, d)]).ToLookup(x => x.Item1, x => x.Item2);
+
+    /// <summary>Every detector in effect: the built-in ones and the custom ones set last.</summary>
+    public IReadOnlyList<IDetector> Detectors { get; private set; }
+
+    /// <summary>
+    /// Replaces the custom detectors (Detector resources) beside the built-in ones. What a removed or replaced detector
+    /// held clears the next time its object is evaluated (the periodic rescan guarantees it).
+    /// </summary>
+    public void SetCustomDetectors(IReadOnlyList<IDetector> custom)
+    {
+        lock (_gate)
+        {
+            var all = _builtIn.Concat(custom.Where(d => d.Options.Enabled)).ToList();
+            Detectors = all;
+            _byKind = ByKind(all);
+        }
+    }
 
     /// <summary>Kinds some detector evaluates: what the operator must watch.</summary>
     public IEnumerable<string> Kinds => _byKind.Select(g => g.Key);

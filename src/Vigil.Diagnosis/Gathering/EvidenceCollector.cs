@@ -14,9 +14,13 @@ namespace Vigil.Diagnosis.Gathering;
 /// </summary>
 public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, KubernetesClient client, Redactor redactor, GatherOptions options, IClusterView? cache = null)
 {
-    private readonly IReadOnlyList<IGatherer> _gatherers = [.. gatherers];
+    private readonly IReadOnlyList<IGatherer> _builtIn = [.. gatherers];
+    private volatile IReadOnlyList<IGatherer> _gatherers = [.. gatherers];
 
     public IReadOnlyList<IGatherer> Gatherers => _gatherers;
+
+    /// <summary>Replaces the custom gatherers (Gatherer resources) run beside the built-in ones.</summary>
+    public void SetCustomGatherers(IReadOnlyList<IGatherer> custom) => _gatherers = [.. _builtIn, .. custom];
 
     public async Task<Evidence> CollectAsync(Incident incident, CancellationToken cancellationToken)
     {
@@ -29,7 +33,9 @@ public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, Kubernet
     private async Task<EvidenceSection> RunAsync(IGatherer gatherer, Incident incident, CancellationToken cancellationToken)
     {
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(options.Budget);
+        // A Gatherer resource declares its own budget.
+        var limit = gatherer is Custom.CustomGatherer custom ? custom.Budget : options.Budget;
+        budget.CancelAfter(limit);
         var name = gatherer.GetType().Name;
         try
         {
@@ -38,7 +44,7 @@ public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, Kubernet
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new EvidenceSection(gatherer.Section, name, [], $"timed out after {options.Budget.TotalSeconds:0.#} s");
+            return new EvidenceSection(gatherer.Section, name, [], $"timed out after {limit.TotalSeconds:0.#} s");
         }
         catch (Exception e) when (e is KubernetesApiException or HttpRequestException or System.Text.Json.JsonException or InvalidOperationException or IOException)
         {

@@ -5,6 +5,7 @@ using Vigil.Delivery;
 using Vigil.Detection;
 using Vigil.Detection.Correlation;
 using Vigil.Detection.Detectors;
+using Vigil.Detection.Filtering;
 using Vigil.Diagnosis.Analysis;
 using Vigil.Diagnosis.Gathering;
 using Vigil.Diagnosis.Redaction;
@@ -33,6 +34,10 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly List<Func<IEnumerable<KubernetesObject>>> _caches = [];
+    private readonly List<(string Kind, Func<bool> Synced)> _syncs = [];
+    private readonly SemaphoreSlim _stopping = new(1, 1);
+    private Task? _workLoop;
+    private bool _stopped;
 
     public DiagnosisPipeline(KubernetesClient client, PipelineOptions options, IEnumerable<ISink> sinks, TimeProvider time, ILogger<DiagnosisPipeline> logger)
     {
@@ -43,15 +48,17 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         _informers = new SharedInformerFactory(client, TimeSpan.Zero);
         _view = new InformerClusterView(_informers);
         Engine = new DetectorEngine(DetectorCatalog.Create(options.Detectors.Count == 0 ? null : Merge(options.Detectors)), time);
+        Filter = new SignalFilter(options.Filters, time);
         Correlator = new Correlator(options.Correlation, time);
         var redactor = new Redactor(options.RedactionPatterns);
         Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather, _view);
         Analyzer = new RulesAnalyzer(time);
-        Dispatcher = new Dispatcher(sinks, options.Delivery, time);
+        Dispatcher = new Dispatcher(sinks.Select(s => new TimedSink(s, Counters, time)), options.Delivery, time);
         _diagnosing = new SemaphoreSlim(Math.Max(1, options.DiagnosisConcurrency));
     }
 
     public DetectorEngine Engine { get; }
+    public SignalFilter Filter { get; }
     public Correlator Correlator { get; }
     public EvidenceCollector Collector { get; }
     public RulesAnalyzer Analyzer { get; }
@@ -66,6 +73,15 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     /// <summary>True once every informer has listed its kind.</summary>
     public bool Synced { get; private set; }
+
+    /// <summary>Whether each watched kind's informer has listed it (the <c>vigil_informer_synced</c> gauge).</summary>
+    public IReadOnlyList<(string Kind, bool Synced)> InformerSync => [.. _syncs.Select(s => (s.Kind, s.Synced()))];
+
+    /// <summary>Watch events and timer work waiting for the detection worker.</summary>
+    public int WorkQueueDepth => _work.Reader.CanCount ? _work.Reader.Count : 0;
+
+    /// <summary>Incidents being gathered and analyzed (or waiting for a free slot) right now.</summary>
+    public int DiagnosesInFlight => _inFlight.Count;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -83,11 +99,13 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Watch<PodDisruptionBudget>();
         Watch<Event>();
         // Looked up, not detected on: owners and storage classes.
-        _informers.For<ReplicaSet>();
-        _informers.For<StorageClass>();
+        Track(_informers.For<ReplicaSet>());
+        Track(_informers.For<StorageClass>());
+        await AddCustomResourcesAsync(cancellationToken);
         _informers.Start();
-        _loops.Add(Task.Run(WorkAsync));
+        _workLoop = Task.Run(WorkAsync);
         Synced = await _informers.WaitForCacheSyncAsync(cancellationToken);
+        StartCustomResources();
         _loops.Add(Task.Run(() => TickAsync(_options.FlushInterval, () => Handle(Correlator.Flush()))));
         _loops.Add(Task.Run(() => TickAsync(_options.RescanInterval, Rescan)));
         LogStarted(_logger, Engine.Detectors.Count);
@@ -101,7 +119,11 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             onUpdate: (_, obj) => Post(() => Observe(obj)),
             onDelete: (obj, _) => Post(() => Forget(obj)));
         _caches.Add(() => informer.Indexer.List());
+        Track(informer);
     }
+
+    private void Track<T>(SharedInformer<T> informer) where T : KubernetesObject, IKubernetesResource =>
+        _syncs.Add((T.ResourceType.Kind, () => informer.HasSynced));
 
     private void Post(Action work) => _work.Writer.TryWrite(work);
 
@@ -146,10 +168,17 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         foreach (var s in result.Raised)
         {
             Counters.Add($"signals_total|{s.Source}");
+            RecordCustomSignal(s);
+            if (Filter.Check(s, _view) is { } reason)
+            {
+                // Its clear later finds no incident in the correlator: nothing to undo.
+                Counters.Add($"signals_dropped_total|{reason}");
+                continue;
+            }
             Handle(Correlator.Add(s));
         }
         foreach (var fingerprint in result.Cleared) Handle(Correlator.Clear(fingerprint));
-        if (result.SuppressedByCooldown > 0) Counters.Add("signals_suppressed_total|cooldown", result.SuppressedByCooldown);
+        if (result.SuppressedByCooldown > 0) Counters.Add($"signals_dropped_total|{DropReason.Cooldown}", result.SuppressedByCooldown);
     }
 
     private void Handle(IReadOnlyList<IncidentChange> changes)
@@ -167,18 +196,35 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     private async Task DiagnoseAsync(Incident incident)
     {
-        await _diagnosing.WaitAsync(_stop.Token);
+        try
+        {
+            await _diagnosing.WaitAsync(_stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         try
         {
             var started = _time.GetTimestamp();
             var evidence = await Collector.CollectAsync(incident, _stop.Token);
+            Counters.Observe("gather_seconds", _time.GetElapsedTime(started).TotalSeconds);
+            started = _time.GetTimestamp();
             var diagnosis = Analyzer.Analyze(evidence);
-            Counters.Observe("diagnosis_seconds", _time.GetElapsedTime(started).TotalSeconds);
+            if (evidence.Sections.Any(IsCustom)) diagnosis = diagnosis with { CustomEvidence = [.. evidence.Sections.Where(IsCustom)] };
+            Counters.Observe("analyze_seconds", _time.GetElapsedTime(started).TotalSeconds);
+            Counters.Add($"diagnoses_total|{diagnosis.Category.ToString().ToLowerInvariant()}");
             Dispatcher.Publish(diagnosis);
             Diagnosed?.Invoke(diagnosis);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
+        {
+            // One incident that cannot be diagnosed must not take the others (or shutdown) down with it.
+            Counters.Add("pipeline_errors");
+            LogDiagnosisFailed(_logger, incident.PrimaryResource.Key, e);
         }
         finally
         {
@@ -186,14 +232,46 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops watching, finishes diagnoses already started, delivers what was accepted, then stops.</summary>
+    /// <summary>
+    /// Stops in order, so that no accepted incident is lost: stop watching (no new events), handle the events already
+    /// queued, finish the diagnoses in flight, then deliver what the sinks accepted. <paramref name="timeout"/> bounds the
+    /// whole; past it, diagnoses still running are cancelled and undelivered diagnoses are counted as failed. Signals still
+    /// held in the correlation window are not incidents yet: detection is level-based, so the next start raises them again.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        await _stopping.WaitAsync();
+        try
+        {
+            if (_stopped) return;
+            _stopped = true;
+            var started = TimeProvider.System.GetTimestamp();
+            TimeSpan Left() => timeout - TimeProvider.System.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
+
+            await StopCustomResourcesAsync();
+            await _informers.DisposeAsync();
+            _work.Writer.TryComplete();
+            if (_workLoop is not null) await _workLoop;
+            LogStopping(_logger, _inFlight.Count, Dispatcher.Depths.Values.Sum());
+            // Real time, not the pipeline's clock: a simulated cluster's clock may run fast or stand still.
+            var diagnoses = Task.WhenAll(_inFlight.Keys);
+            if (await Task.WhenAny(diagnoses, Task.Delay(Left())) != diagnoses) LogShutdownTimedOut(_logger, "diagnoses", _inFlight.Count);
+            await _stop.CancelAsync();
+            await diagnoses;
+            await Task.WhenAll(_loops);
+            await Dispatcher.StopAsync(Left());
+            LogStopped(_logger);
+        }
+        finally
+        {
+            _stopping.Release();
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>, bounded by <see cref="PipelineOptions.ShutdownTimeout"/>) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _informers.DisposeAsync();
-        _work.Writer.TryComplete();
-        await Task.WhenAll(_inFlight.Keys);
-        await _stop.CancelAsync();
-        await Task.WhenAll(_loops);
+        await StopAsync(_options.ShutdownTimeout);
         await Dispatcher.DisposeAsync();
         _stop.Dispose();
         _diagnosing.Dispose();
@@ -211,4 +289,16 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "pipeline work item failed")]
     private static partial void LogWorkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "pipeline stopping: watches closed, {InFlight} diagnoses in flight, {Queued} deliveries queued")]
+    private static partial void LogStopping(ILogger logger, int inFlight, int queued);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "shutdown timeout reached while waiting for {Stage}; {Remaining} cancelled")]
+    private static partial void LogShutdownTimedOut(ILogger logger, string stage, int remaining);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "diagnosis of {Resource} failed")]
+    private static partial void LogDiagnosisFailed(ILogger logger, string resource, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "pipeline stopped")]
+    private static partial void LogStopped(ILogger logger);
 }

@@ -1,6 +1,7 @@
 using Vigil.Delivery;
 using Vigil.Detection.Correlation;
 using Vigil.Detection.Detectors;
+using Vigil.Detection.Filtering;
 using Vigil.Diagnosis.Gathering;
 
 namespace Vigil.Operator.Pipeline;
@@ -10,6 +11,9 @@ public sealed class PipelineOptions
 {
     /// <summary>Per-detector settings replacing the defaults, by detector name.</summary>
     public Dictionary<string, DetectorOptions> Detectors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Namespaces, selectors and suppression windows that drop signals before correlation.</summary>
+    public FilterOptions Filters { get; set; } = new();
 
     public CorrelationOptions Correlation { get; set; } = new();
 
@@ -26,6 +30,18 @@ public sealed class PipelineOptions
     /// <summary>Diagnoses (evidence gathering and analysis) running at once.</summary>
     public int DiagnosisConcurrency { get; set; } = 4;
 
+    /// <summary>How long stopping may take: finishing diagnoses in flight and draining the sinks' queues.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Extra redaction patterns (regular expressions).</summary>
     public List<string> RedactionPatterns { get; } = [];
+
+    /// <summary>
+    /// Whether Detector, Policy and Sink resources (vigil.io/v1alpha1) are watched and applied. Off when the CRDs are not
+    /// installed (checked at start, with a log line saying so).
+    /// </summary>
+    public bool CustomResources { get; set; } = true;
+
+    /// <summary>Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide.</summary>
+    public string SystemNamespace { get; set; } = "vigil-system";
 }

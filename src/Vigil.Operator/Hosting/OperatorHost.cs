@@ -1,0 +1,162 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Vigil.Delivery;
+using Vigil.Kubernetes;
+using Vigil.Operator.Metrics;
+using Vigil.Operator.Pipeline;
+
+namespace Vigil.Operator.Hosting;
+
+/// <summary>
+/// The long-running operator: the pipeline, plus a minimal Kestrel server with <c>/metrics</c> (Prometheus text format),
+/// <c>/healthz</c> (the process is alive) and <c>/readyz</c> (informers synced and the API server reached recently; 503 with
+/// the reason otherwise). <see cref="StopAsync"/> stops in order: readiness fails, watches close, diagnoses in flight finish,
+/// sink queues drain (bounded by the shutdown timeout), and only then does the HTTP server stop.
+/// </summary>
+public sealed partial class OperatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _web;
+    private readonly ApiReachability _api;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _shutdownTimeout;
+    private volatile bool _stopping;
+    private bool _stopped;
+
+    private OperatorHost(DiagnosisPipeline pipeline, WebApplication web, ApiReachability api, Uri address, TimeSpan shutdownTimeout, ILogger logger)
+    {
+        Pipeline = pipeline;
+        _web = web;
+        _api = api;
+        Address = address;
+        _shutdownTimeout = shutdownTimeout;
+        _logger = logger;
+    }
+
+    public DiagnosisPipeline Pipeline { get; }
+
+    /// <summary>The address /metrics, /healthz and /readyz are served at (the real port when 0 was asked for).</summary>
+    public Uri Address { get; }
+
+    /// <summary>Null when ready; otherwise why not.</summary>
+    public string? NotReadyReason
+    {
+        get
+        {
+            if (_stopping) return "shutting down";
+            var unsynced = Pipeline.InformerSync.Where(s => !s.Synced).Select(s => s.Kind).ToList();
+            if (unsynced.Count > 0) return $"informers not synced: {string.Join(", ", unsynced)}";
+            return _api.Problem;
+        }
+    }
+
+    /// <summary>
+    /// Starts the HTTP endpoints (so /healthz answers at once), the API server probe, then the pipeline, which returns once
+    /// its informers have listed everything. <paramref name="configurePipeline"/> runs before watching starts (subscribe to events there).
+    /// </summary>
+    public static async Task<OperatorHost> StartAsync(KubernetesClient client, PipelineOptions pipelineOptions, IEnumerable<ISink> sinks, OperatorOptions options,
+        TimeProvider time, ILoggerFactory loggerFactory, Action<DiagnosisPipeline>? configurePipeline = null, CancellationToken cancellationToken = default)
+    {
+        if (!ListenAddress.TryParse(options.MetricsAddress, out var endpoint, out var error)) throw new ArgumentException($"metrics address: {error}", nameof(options));
+        var logger = loggerFactory.CreateLogger<OperatorHost>();
+        var pipeline = new DiagnosisPipeline(client, pipelineOptions, sinks, time, loggerFactory.CreateLogger<DiagnosisPipeline>());
+        configurePipeline?.Invoke(pipeline);
+        var api = new ApiReachability(client, options.ApiProbeInterval, options.ApiStaleAfter, time, logger);
+        WebApplication? web = null;
+        try
+        {
+            web = BuildWeb(endpoint, loggerFactory);
+            OperatorHost? host = null;
+            web.MapGet("/healthz", () => Results.Text("ok\n"));
+            web.MapGet("/readyz", () => host!.NotReadyReason is { } reason ? Results.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Text("ok\n"));
+            web.MapGet("/metrics", () => Results.Text(MetricsExporter.Render(pipeline, api), PrometheusTextWriter.ContentType));
+            await web.StartAsync(cancellationToken);
+            var address = new Uri(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            host = new OperatorHost(pipeline, web, api, address, pipelineOptions.ShutdownTimeout, logger);
+            LogListening(logger, address.ToString());
+            api.Start();
+            await pipeline.StartAsync(cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            await api.DisposeAsync();
+            if (web is not null) await web.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static WebApplication BuildWeb(IPEndPoint endpoint, ILoggerFactory loggerFactory)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        // The operator's own log: request logging stays off, server errors go where everything else goes.
+        builder.Services.AddSingleton(loggerFactory);
+        // The operator owns the process lifetime (signals, ordered shutdown); the web host must neither listen for
+        // SIGTERM nor print "Press Ctrl+C to shut down".
+        builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(endpoint);
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> fires, then stops in order (see <see cref="StopAsync"/>).</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await StopAsync();
+    }
+
+    /// <summary>Readiness fails first (load balancers and rollouts stop counting on us), then the pipeline stops in order, then HTTP.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        _stopping = true;
+        LogStopping(_logger, _shutdownTimeout.TotalSeconds);
+        await Pipeline.StopAsync(_shutdownTimeout);
+        await _api.DisposeAsync();
+        using var httpTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _web.StopAsync(httpTimeout.Token);
+        LogStopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await Pipeline.DisposeAsync();
+        await _web.DisposeAsync();
+    }
+
+    private sealed class ProcessOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "serving /metrics, /healthz and /readyz at {Address}")]
+    private static partial void LogListening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "stopping (shutdown timeout {TimeoutSeconds} s)")]
+    private static partial void LogStopping(ILogger logger, double timeoutSeconds);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

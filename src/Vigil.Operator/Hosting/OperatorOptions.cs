@@ -1,0 +1,14 @@
+namespace Vigil.Operator.Hosting;
+
+/// <summary>The operator process around the pipeline: where /metrics and the health endpoints listen, how readiness is judged.</summary>
+public sealed class OperatorOptions
+{
+    /// <summary><c>host:port</c> of /metrics, /healthz and /readyz; port 0 picks a free one.</summary>
+    public string MetricsAddress { get; set; } = "127.0.0.1:9090";
+
+    /// <summary>How often the API server is asked for its version.</summary>
+    public TimeSpan ApiProbeInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>/readyz fails when the API server has not answered for this long.</summary>
+    public TimeSpan ApiStaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+}
