@@ -10,6 +10,7 @@ switch (command)
         return await ClusterBenchmark.RunAsync(rest);
     case "client":
         return await Vigil.Bench.Client.ClientBenchmarks.RunAsync(rest);
+    case "scale": return await Vigil.Bench.Scale.ScaleBenchmark.RunAsync(rest);
     case "cel":
         return Vigil.Bench.Cel.CelBenchmarks.Run(rest);
     case "pipeline":

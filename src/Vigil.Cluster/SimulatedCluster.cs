@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Vigil.Cluster.Api;
 using Vigil.Cluster.Controllers;
@@ -12,6 +13,7 @@ using Vigil.Cluster.Registry;
 using Vigil.Cluster.Serialization;
 using Vigil.Cluster.Server;
 using Vigil.Cluster.Simulation;
+using Vigil.Cluster.Simulation.Workloads;
 using Vigil.Cluster.Storage;
 
 namespace Vigil.Cluster;
@@ -66,13 +68,21 @@ public sealed class SimulatedCluster : IAsyncDisposable
         var operations = new ResourceOperations(store, registry, time);
         var crds = new CustomResourceDefinitions(operations);
         operations.AddAdmissionPlugin(new ServiceIpAllocator());
+        var logs = new SwitchableLogSource(new AnnotationLogSource());
+        var context = new SimulationContext(operations, time, options, logs);
+        // The controllers' hub is only started when simulating; the admission plugins read through it either way.
+        var hub = new ControllerHub(context);
+        if (options.Simulate) ApiServerAdmission.AddNodeLifecyclePlugins(operations);
+        var admission = ApiServerAdmission.Register(hub);
         Bootstrap(operations);
         var certificates = ClusterCertificates.Create(time);
-        var logs = new SwitchableLogSource(new AnnotationLogSource());
         var handler = new ApiRequestHandler(operations, options, logs, certificates);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The process that embeds the cluster decides what a signal means (vigil cluster stops on SIGTERM and Ctrl-C);
+        // the host's console lifetime would otherwise swallow SIGTERM and stop only the web server.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -97,10 +107,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _ = crds;
         if (options.Simulate)
         {
-            var context = new SimulationContext(operations, time, options, logs);
             cluster.Simulation = context;
             cluster._components.AddRange(NodeSimulation.Start(context));
-            cluster._components.AddRange(WorkloadSimulation.Start(context));
+            cluster._components.AddRange(WorkloadSimulation.Start(hub, admission));
         }
         return cluster;
     }
@@ -144,6 +153,14 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public IReadOnlyList<JsonObject> Apply(string yaml) => ManifestApplier.Apply(Operations, yaml);
 
     private int _disposed;
+
+    /// <summary>A host lifetime that leaves process signals alone.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -33,6 +33,26 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Vigil_cluster_stops_cleanly_on_SIGTERM()
+    {
+        using var vigil = StartVigil("cluster", "--port", "0", "--kubeconfig", Path.Combine(_dir, "kc-term"), "--nodes", "2");
+        await WaitForLine(vigil, "Simulated cluster serving at", TimeSpan.FromSeconds(60));
+        using (var kill = Process.Start("kill", ["-TERM", vigil.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await vigil.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            vigil.Kill(entireProcessTree: true);
+            throw new TimeoutException("vigil cluster did not exit within 20 s of SIGTERM");
+        }
+        vigil.ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task A_bad_manifest_is_reported_with_its_file_and_the_command_exits_non_zero()
     {
         var bad = Path.Combine(_dir, "bad.yaml");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Vigil.Cluster;
 using Vigil.Cluster.Api;
 using Vigil.Cluster.Server;
@@ -28,6 +29,14 @@ internal static class ClusterCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            // SIGTERM (what `kill`, systemd and container runtimes send) stops the cluster like Ctrl-C: cleanly, exit 0.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            });
+            cancellationToken = stop.Token;
             var options = new ClusterOptions
             {
                 Port = result.GetValue(port),
@@ -59,7 +68,7 @@ internal static class ClusterCommand
             Console.WriteLine($"Simulated cluster serving at {cluster.Address}");
             Console.WriteLine($"kubeconfig written to {path}");
             Console.WriteLine($"  export KUBECONFIG={path}");
-            Console.WriteLine("Press Ctrl-C to stop.");
+            Console.WriteLine("Press Ctrl-C (or send SIGTERM) to stop.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

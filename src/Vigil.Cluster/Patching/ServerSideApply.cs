@@ -155,10 +155,12 @@ public static class ServerSideApply
 
         // As the apiserver does, the write runs as a fresh manager that takes what it changed from everyone (its own
         // earlier entry included) and is then folded into the manager's Update entry for this API version.
-        foreach (var entry in managers)
-        {
-            entry.Set = FieldSet.Difference(FieldSet.Difference(entry.Set, changed), removed);
-        }
+        if (!changed.IsEmpty || !removed.IsEmpty)
+            foreach (var entry in managers)
+            {
+                if (!changed.IsEmpty) entry.Set = FieldSet.Difference(entry.Set, changed);
+                if (!removed.IsEmpty) entry.Set = FieldSet.Difference(entry.Set, removed);
+            }
         if (!changed.IsEmpty)
         {
             var identity = (manager, ManagedEntry.Update, apiVersion, subresource ?? "");

@@ -13,7 +13,6 @@ public static class NodeSimulation
     {
         ArgumentNullException.ThrowIfNull(context);
         var ops = context.Operations;
-        ops.AddAdmissionPlugin(new DefaultTolerationSeconds());
         var state = new ClusterState(ops);
         var events = new EventQueue();
         var scheduler = new Scheduler(context, state, events);

@@ -5,13 +5,13 @@ namespace Vigil.Cluster.Simulation;
 /// <summary>The workload controllers: Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, Endpoints, storage, HPA, quotas, disruption budgets.</summary>
 public static class WorkloadSimulation
 {
-    /// <summary>Starts the components; the returned ones are disposed when the cluster stops.</summary>
-    public static IReadOnlyList<IAsyncDisposable> Start(SimulationContext context)
+    /// <summary>
+    /// Starts the controllers on <paramref name="hub"/> (not started yet); <paramref name="admission"/> is the registered
+    /// <see cref="ApiServerAdmission"/>. The returned components are disposed when the cluster stops.
+    /// </summary>
+    public static IReadOnlyList<IAsyncDisposable> Start(ControllerHub hub, WorkloadAdmission admission)
     {
-        var hub = new ControllerHub(context);
-        var admission = new WorkloadAdmission(hub);
-        context.Operations.AddAdmissionPlugin(admission);
-        context.Operations.AddAdmissionPlugin(new ResourceQuotaAdmission(hub));
+        ArgumentNullException.ThrowIfNull(hub);
         var storage = new StorageController(hub, admission);
         var controllers = new List<Controller>
         {

@@ -76,7 +76,7 @@ public static class ConfigurationReference
             new("operator.rescanInterval", D(p.RescanInterval), "How often every cached object is re-evaluated so time thresholds pass without a change."),
             new("operator.flushInterval", D(p.FlushInterval), "How often held signals are checked against the correlation window."),
             new("operator.shutdownTimeout", D(p.ShutdownTimeout), "How long stopping may take to finish diagnoses in flight and drain sink queues; match the pod's terminationGracePeriodSeconds."),
-            new("operator.customResources", B(p.CustomResources), "Watch and apply Detector, Policy and Sink resources (vigil.io/v1alpha1); off if you manage everything in this file."),
+            new("operator.customResources", B(p.CustomResources), "Watch and apply Detector, Policy, Sink and Gatherer resources (vigil.io/v1alpha1); off if you manage everything in this file."),
             new("operator.namespace", p.SystemNamespace, "Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide; elsewhere they apply to their own namespace."),
             new("operator.apiProbeInterval", D(d.Operator.ApiProbeInterval), "How often the API server is asked for its version (readiness)."),
             new("operator.apiStaleAfter", D(d.Operator.ApiStaleAfter), "/readyz fails when the API server has not answered for this long."),

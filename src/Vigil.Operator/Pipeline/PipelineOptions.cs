@@ -37,7 +37,7 @@ public sealed class PipelineOptions
     public List<string> RedactionPatterns { get; } = [];
 
     /// <summary>
-    /// Whether Detector, Policy and Sink resources (vigil.io/v1alpha1) are watched and applied. Off when the CRDs are not
+    /// Whether Detector, Policy, Sink and Gatherer resources (vigil.io/v1alpha1) are watched and applied. Off when the CRDs are not
     /// installed (checked at start, with a log line saying so).
     /// </summary>
     public bool CustomResources { get; set; } = true;

@@ -92,4 +92,28 @@ public sealed class VigilResourceTests(ClusterFixture fx) : IClassFixture<Cluste
         status.Status.ShouldBe(422);
         status.Body!["message"]!.GetValue<string>().ShouldContain("status.matchedSignalsTotal: Invalid value: \"string\": status.matchedSignalsTotal in body must be of type integer");
     }
+
+    [Fact]
+    public async Task The_kustomize_install_applies_with_kubectl_and_grants_least_privilege()
+    {
+        (await Kubectl.Run("apply", "-k", Repo("deploy", "overlays", "single"))).Succeeded();
+        var deployment = JsonNode.Parse((await Kubectl.Run("get", "deployment", "vigil", "-n", "vigil-system", "-o", "json")).Succeeded().Stdout)!;
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        container["securityContext"]!["readOnlyRootFilesystem"]!.GetValue<bool>().ShouldBeTrue();
+        container["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>().ShouldBe("/readyz");
+        deployment["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>().ShouldBe("vigil");
+        (await Kubectl.Run("get", "crd", "detectors.vigil.io")).Succeeded();
+
+        // The ClusterRole reads what Vigil watches but writes nothing besides Events and its resources' status.
+        var role = JsonNode.Parse((await Kubectl.Run("get", "clusterrole", "vigil", "-o", "json")).Succeeded().Stdout)!;
+        var writes = role["rules"]!.AsArray()
+            .Where(r => r!["verbs"]!.AsArray().Any(v => v!.GetValue<string>() is "create" or "update" or "patch" or "delete"))
+            .SelectMany(r => r!["resources"]!.AsArray().Select(x => x!.GetValue<string>()))
+            .ToList();
+        writes.ShouldAllBe(r => r == "events" || r.EndsWith("/status", StringComparison.Ordinal));
+        role["rules"]!.AsArray().SelectMany(r => r!["resources"]!.AsArray()).Select(x => x!.GetValue<string>()).ShouldNotContain("secrets");
+
+        // Applying again changes nothing.
+        (await Kubectl.Run("apply", "-k", Repo("deploy", "overlays", "single"))).Succeeded().Stdout.ShouldNotContain("configured");
+    }
 }

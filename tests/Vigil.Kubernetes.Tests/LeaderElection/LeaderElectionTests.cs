@@ -184,14 +184,16 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
             {
                 var proxy = new ChaosProxy(fixture.Cluster.Address);
                 var client = new KubernetesClient(fixture.Configuration(ns, proxy.Address));
-                candidates.Add(new Candidate(name, client, ns, "lock", timeline, releaseOnCancel: false, proxy));
+                // An 8 s lease: the cut leader must step down within its 1.5 s renew deadline, and the others wait out the
+                // lease; the 6.5 s between the two is what a busy 2-core machine may take to run a timer or a callback.
+                candidates.Add(new Candidate(name, client, ns, "lock", timeline, releaseOnCancel: false, proxy, leaseSeconds: 8));
             }
 
             await Eventually.TrueAsync(() => timeline.Leaders.Count == 1, Patience);
             var leader = candidates.Single(c => c.Identity == timeline.Leaders.Single());
             leader.Proxy!.Cut(refuseNew: true);
 
-            await Eventually.TrueAsync(() => timeline.Leaders.Count == 1 && timeline.Leaders.Single() != leader.Identity, Patience, "a reachable candidate takes over");
+            await Eventually.TrueAsync(() => timeline.Leaders.Count == 1 && timeline.Leaders.Single() != leader.Identity, Patience * 2, "a reachable candidate takes over");
             timeline.ShouldNeverHaveOverlapped();
 
             // The old leader comes back and must not reclaim a valid lease.

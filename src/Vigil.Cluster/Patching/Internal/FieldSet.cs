@@ -161,7 +161,10 @@ internal sealed class FieldSet
     public FieldSet Clone()
     {
         var copy = new FieldSet { Member = Member };
-        foreach (var (pe, child) in Children) copy.GetOrAddChild(pe).CopyFrom(child);
+        if (children is null) return copy;
+        copy.children = new SortedDictionary<string, FieldSet>(PathElement.Order);
+        // Keys arrive in order and are distinct: no lookup before each insert.
+        foreach (var (pe, child) in children) copy.children.Add(pe, child.Clone());
         return copy;
     }
 
@@ -202,10 +205,19 @@ internal sealed class FieldSet
         foreach (var (pe, child) in a.Children)
         {
             var other = b.Child(pe);
+            // Both branches give a fresh set: it is adopted as is rather than copied again.
             var diff = other is null ? child.Clone() : Difference(child, other);
-            if (!diff.IsEmpty) result.GetOrAddChild(pe).CopyFrom(diff);
+            if (!diff.IsEmpty) result.Adopt(pe, diff);
         }
         return result;
+    }
+
+    /// <summary>Makes <paramref name="child"/> (a fresh set no one else holds) the child at <paramref name="pe"/>.</summary>
+    private void Adopt(string pe, FieldSet child)
+    {
+        children ??= new SortedDictionary<string, FieldSet>(PathElement.Order);
+        if (children.TryGetValue(pe, out var existing)) existing.UnionWith(child);
+        else children[pe] = child;
     }
 
     public static FieldSet Intersection(FieldSet a, FieldSet b)
@@ -216,7 +228,7 @@ internal sealed class FieldSet
             var other = b.Child(pe);
             if (other is null) continue;
             var both = Intersection(child, other);
-            if (!both.IsEmpty) result.GetOrAddChild(pe).CopyFrom(both);
+            if (!both.IsEmpty) result.Adopt(pe, both);
         }
         return result;
     }

@@ -95,7 +95,7 @@ internal interface IClusterListener
 
     void NodeDeleted(NodeRecord node) { }
 
-    /// <summary>A ConfigMap, Secret or PersistentVolumeClaim appeared or changed.</summary>
+    /// <summary>A ConfigMap, Secret, PersistentVolumeClaim or PersistentVolume (namespace "") appeared or changed.</summary>
     void ReferencedObjectChanged(string kind, string ns, string name) { }
 }
 
@@ -196,7 +196,7 @@ internal sealed class ClusterState : IDisposable
             case ("coordination.k8s.io", "leases") when change.Object.Namespace == "kube-node-lease" && change.Type != WatchEventType.Deleted:
                 Lease(change.Object);
                 break;
-            case ("", "configmaps" or "secrets" or "persistentvolumeclaims") when change.Type != WatchEventType.Deleted:
+            case ("", "configmaps" or "secrets" or "persistentvolumeclaims" or "persistentvolumes") when change.Type != WatchEventType.Deleted:
                 var kind = type.Kind;
                 foreach (var l in _listeners) l.ReferencedObjectChanged(kind, change.Object.Namespace ?? "", change.Object.Name);
                 break;

@@ -49,7 +49,8 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     private int _nextStart;
 
     /// <summary>A decision whose binding is being written (the scheduler's binding cycle, run apart from its scheduling cycle).</summary>
-    private sealed record Binding(string Key, string Namespace, string Name, string Uid, string Node, DateTimeOffset Time);
+    private sealed record Binding(string Key, string Namespace, string Name, string Uid, string Node, DateTimeOffset Time,
+        IReadOnlyList<(string Claim, string? Volume)>? Volumes);
 
     public Scheduler(SimulationContext context, ClusterState state, EventQueue events)
     {
@@ -88,7 +89,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
 
     public void ReferencedObjectChanged(string kind, string ns, string name)
     {
-        if (kind == "PersistentVolumeClaim") RequestFlush();
+        if (kind is "PersistentVolumeClaim" or "PersistentVolume") RequestFlush();
     }
 
     private void Forget(string key)
@@ -185,6 +186,8 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
             Fail(key, ns, name, stored.Uid, "no nodes available to schedule pods", now);
             return;
         }
+        var volumes = spec.Claims.Count == 0 ? null : VolumeBinding.For(_ops, ns, spec.Claims);
+        if (volumes is { IsEmpty: true }) volumes = null;
 
         NodeRecord? chosen = null;
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -203,7 +206,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
                 var node = nodes[(start + i) % nodes.Length];
                 examined++;
                 if (node.Deleted) continue;
-                var failure = Filter(spec, node, reasons);
+                var failure = Filter(spec, node, reasons, volumes);
                 if (failure == FilterResult.Unresolvable)
                 {
                     unresolvable++;
@@ -240,7 +243,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         // Assume the pod on the node (so the next decision counts it) and write the binding apart, as kube-scheduler does.
         _state.Assume(key, stored.Uid, chosen.Name);
         _binding[key] = 0;
-        _bindings.Writer.TryWrite(new Binding(key, ns, name, stored.Uid, chosen.Name, now));
+        _bindings.Writer.TryWrite(new Binding(key, ns, name, stored.Uid, chosen.Name, now, volumes?.Choose(chosen).ToList()));
     }
 
     private enum FilterResult
@@ -251,7 +254,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     }
 
     /// <summary>kube-scheduler's filters in their order; the first that fails gives the node's reasons.</summary>
-    private static FilterResult Filter(PodSchedulingSpec spec, NodeRecord node, Dictionary<string, int> reasons)
+    private static FilterResult Filter(PodSchedulingSpec spec, NodeRecord node, Dictionary<string, int> reasons, VolumeBinding? volumes)
     {
         void Reason(string r) => reasons[r] = reasons.GetValueOrDefault(r) + 1;
         if (node.Unschedulable && !spec.Tolerations.Any(t => t.Tolerates(new Taint(Taint.Unschedulable, "", Taint.NoSchedule))))
@@ -300,7 +303,13 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
                     Reason("Insufficient " + resource);
                     fits = false;
                 }
-        return fits ? FilterResult.Fits : FilterResult.Resolvable;
+        if (!fits) return FilterResult.Resolvable;
+        if (volumes?.Check(node) is { } volumeReason)
+        {
+            Reason(volumeReason);
+            return FilterResult.Unresolvable;
+        }
+        return FilterResult.Fits;
     }
 
     /// <summary>
@@ -402,7 +411,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         JsonObject? bound = null;
         try
         {
-            SelectNodeForWaitingClaims(b);
+            if (b.Volumes is { Count: > 0 } volumes) VolumeBinding.PreBind(_ops, b.Namespace, b.Node, volumes);
             bound = _ops.Mutate(_state.Pods, b.Namespace, b.Name, pod =>
             {
                 if (Meta.Str(pod["metadata"], "uid") != b.Uid || Meta.Str(pod["spec"], "nodeName") is { Length: > 0 } || Meta.IsDeleting(pod)) return false;
@@ -424,30 +433,6 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         // The pod went, changed or was bound by someone else: drop the assumption and look at it again.
         _state.Forget(b.Key, b.Uid);
         if (bound is not null && Meta.Str(bound["spec"], "nodeName") is null or "") _queue.Enqueue(b.Key);
-    }
-
-    /// <summary>
-    /// VolumeBinding's pre-bind step: claims of the pod that wait for their first consumer learn the chosen node
-    /// (<c>volume.kubernetes.io/selected-node</c>), which is what lets the volume controller provision or bind them.
-    /// </summary>
-    private void SelectNodeForWaitingClaims(Binding b)
-    {
-        var pod = _ops.TryGetStored(_state.Pods, b.Namespace, b.Name);
-        if (pod is null || pod.Uid != b.Uid) return;
-        if (pod.ToNode()["spec"]?["volumes"] is not JsonArray volumes) return;
-        foreach (var claim in volumes.Select(v => Meta.Str(v?["persistentVolumeClaim"], "claimName")).OfType<string>().Distinct())
-        {
-            _ops.Mutate(_claims, b.Namespace, claim, pvc =>
-            {
-                if (Meta.Str(pvc["status"], "phase") == "Bound") return false;
-                var className = Meta.Str(pvc["spec"], "storageClassName");
-                var mode = className is { Length: > 0 } && _ops.TryGetStored(_storageClasses, null, className) is { } sc ? Meta.Str(sc.ToNode(), "volumeBindingMode") : null;
-                var annotations = Defaulting.Obj(Meta.Metadata(pvc), "annotations");
-                if (mode != "WaitForFirstConsumer" || annotations.ContainsKey("volume.kubernetes.io/selected-node")) return false;
-                annotations["volume.kubernetes.io/selected-node"] = b.Node;
-                return true;
-            }, fieldManager: "kube-scheduler");
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -101,8 +101,17 @@ public sealed class DisruptionController : Controller
         var healthy = pods.Count(p => !Meta.IsDeleting(p) && !disrupted.ContainsKey(Json.Name(p)) && PodState.IsReady(p));
         var allowed = expected <= 0 || healthy - desired <= 0 ? 0 : healthy - desired;
         var generation = Json.Generation(pdb);
+        var readVersion = Meta.ResourceVersion(pdb);
+        var stale = false;
         UpdateStatus(Hub.Pdbs, key.Namespace, key.Name, o =>
         {
+            // Written only over the version this was computed from, as the real controller's update with its
+            // resourceVersion: an eviction charged in between (disruptionsAllowed, disruptedPods) must not be undone.
+            if (Meta.ResourceVersion(o) != readVersion)
+            {
+                stale = true;
+                return false;
+            }
             var before = o["status"]?.DeepClone();
             var st = Json.Status(o);
             st["observedGeneration"] = generation;
@@ -115,6 +124,7 @@ public sealed class DisruptionController : Controller
             SetCondition(st, allowed > 0 ? "True" : "False", allowed > 0 ? "SufficientPods" : "InsufficientPods", generation, now);
             return !JsonNode.DeepEquals(before, o["status"]);
         });
+        if (stale) Enqueue(key);
         return again;
     }
 

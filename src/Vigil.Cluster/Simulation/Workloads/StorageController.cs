@@ -126,9 +126,14 @@ public sealed class StorageController : Controller
         }
 
         var className = ClassOf(pvc);
+        var sc = className.Length == 0 ? null : Hub.Get(Hub.StorageClasses, null, className);
+        var annotations = Json.Annotations(pvc);
+        // A claim that waits for its first consumer is bound to the volume the scheduler chose for it (pre-bound with a
+        // claimRef) or provisioned on the node the scheduler selected; until then other volumes are left alone.
+        var delayed = Meta.Str(sc, "volumeBindingMode") == "WaitForFirstConsumer" && !annotations.ContainsKey(SelectedNodeAnnotation);
         var match = Hub.List(Hub.Pvs, null)
             .Where(pv => Meta.Str(pv["status"], "phase") is "Available" or "Pending" or null && !Meta.IsDeleting(pv))
-            .Where(pv => Meta.Str(pv["spec"]?["claimRef"], "uid") is not { } u || u == Json.Uid(pvc))
+            .Where(pv => Meta.Str(pv["spec"]?["claimRef"], "uid") is not { } u ? !delayed : u == Json.Uid(pvc))
             .Where(pv => (Meta.Str(pv["spec"], "storageClassName") ?? "") == className && Fits(pv, pvc))
             .OrderBy(pv => Meta.Str(pv["spec"]?["claimRef"], "uid") is null ? 1 : 0)
             .ThenBy(pv => Quantity.From(pv["spec"]?["capacity"]?["storage"]).Value)
@@ -143,23 +148,24 @@ public sealed class StorageController : Controller
             Recorder.Normal(pvc, "FailedBinding", "no persistent volumes available for this claim and no storage class is set");
             return null;
         }
-        var sc = Hub.Get(Hub.StorageClasses, null, className);
         if (sc is null)
         {
             Recorder.Warning(pvc, "ProvisioningFailed", $"storageclass.storage.k8s.io \"{className}\" not found");
             return Retry;
         }
-        var annotations = Json.Annotations(pvc);
-        if (Meta.Str(sc, "volumeBindingMode") == "WaitForFirstConsumer" && !annotations.ContainsKey(SelectedNodeAnnotation))
+        if (delayed)
         {
-            var consumer = Hub.List(Hub.Pods, key.Namespace)
-                .FirstOrDefault(p => PodState.NodeName(p) is not null && !PodState.IsTerminal(p) && ClaimNames(p).Contains(key.Name));
+            var users = Hub.List(Hub.Pods, key.Namespace).Where(p => !PodState.IsTerminal(p) && ClaimNames(p).Contains(key.Name)).ToList();
+            var consumer = users.FirstOrDefault(p => PodState.NodeName(p) is not null);
             if (consumer is null)
             {
-                Recorder.Normal(pvc, "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
-                return null;
+                // As the persistentvolume controller reports it: the pods that will consume the claim, or none yet.
+                var waiting = users.Select(Json.Name).Order(StringComparer.Ordinal).ToList();
+                if (waiting.Count == 0) Recorder.Normal(pvc, "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
+                else Recorder.Normal(pvc, "WaitForPodScheduled", $"waiting for {(waiting.Count == 1 ? "pod" : "pods")} {string.Join(",", waiting)} to be scheduled");
+                return Retry;
             }
-            // The scheduler's volume binder records the node it chose for the claim's first consumer.
+            // A pod placed without the scheduler (spec.nodeName): record its node, as the scheduler's volume binder would.
             Update(Hub.Pvcs, key.Namespace, key.Name, o =>
             {
                 Json.Obj(Meta.Metadata(o), "annotations")[SelectedNodeAnnotation] = PodState.NodeName(consumer);
@@ -173,7 +179,7 @@ public sealed class StorageController : Controller
     private string ClassOf(JsonObject pvc) =>
         Json.Annotation(pvc, "volume.beta.kubernetes.io/storage-class") ?? Meta.Str(pvc["spec"], "storageClassName") ?? "";
 
-    private static bool Fits(JsonObject pv, JsonObject pvc)
+    internal static bool Fits(JsonObject pv, JsonObject pvc)
     {
         var capacity = Quantity.From(pv["spec"]?["capacity"]?["storage"]);
         var request = Quantity.From(pvc["spec"]?["resources"]?["requests"]?["storage"]);

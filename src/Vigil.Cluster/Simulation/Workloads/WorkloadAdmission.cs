@@ -31,7 +31,6 @@ public sealed class WorkloadAdmission(ControllerHub hub) : IAdmissionPlugin
     private static void Job(AdmissionRequest request, JsonObject job)
     {
         var spec = Defaulting.Obj(job, "spec");
-        spec.TryAdd("podReplacementPolicy", "TerminatingOrFailed");
         if (request.Operation == AdmissionOperation.Update)
         {
             // The generated selector is immutable: a replaced spec without one keeps the old.
@@ -54,6 +53,8 @@ public sealed class WorkloadAdmission(ControllerHub hub) : IAdmissionPlugin
         templateLabels.TryAdd(ControllerUidLabel, uid);
         var matchLabels = Defaulting.Obj(Defaulting.Obj(spec, "selector"), "matchLabels");
         matchLabels.TryAdd(ControllerUidLabel, uid);
+        // Defaulting gave a Job without labels its template's; the apiserver's read-back defaulting shows the generated ones too.
+        Defaulting.CopyTemplateLabels(job);
     }
 
     private void Claim(JsonObject pvc)

@@ -184,7 +184,7 @@ public sealed class SchedulerTests(NodeClusterFixture fx) : IClassFixture<NodeCl
             apiVersion: storage.k8s.io/v1
             kind: StorageClass
             metadata: {name: late-binding}
-            provisioner: kubernetes.io/no-provisioner
+            provisioner: sim.vigil.io/fail
             volumeBindingMode: WaitForFirstConsumer
             ---
             apiVersion: v1
@@ -228,7 +228,9 @@ public sealed class SchedulerTests(NodeClusterFixture fx) : IClassFixture<NodeCl
             .ShouldBe("0/3 nodes are available: persistentvolumeclaim \"missing\" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
         (await Unschedulable("sched-claims", "unbound-claim")).Condition("PodScheduled")!["message"]!.GetValue<string>()
             .ShouldBe("0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
-        // A claim that waits for its first consumer lets the pod be scheduled; the kubelet then waits for it to be bound.
+        // A claim that waits for its first consumer, of a class that can provision (even if it then fails to), lets the
+        // pod be scheduled; the kubelet then waits for it to be bound. (With kubernetes.io/no-provisioner and no volume
+        // the pod stays unschedulable: VolumeBindingTests.)
         var late = await fx.WaitPod("sched-claims", "late-claim", p => p.WaitingReason("app") == "ContainerCreating", "scheduled, waiting for its claim");
         late.NodeName().ShouldNotBeNull();
         late.ConditionStatus("PodReadyToStartContainers").ShouldBe("False");

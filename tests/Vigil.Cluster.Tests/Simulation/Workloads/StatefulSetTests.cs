@@ -101,7 +101,8 @@ public sealed class StatefulSetTests(WorkloadFixture fx) : WorkloadTest(fx), ICl
 
         (await Kubectl.Run("set", "image", "statefulset/db", "postgres=postgres:17", "-n", ns)).Succeeded();
         var status = (await Kubectl.Run("rollout", "status", "statefulset/db", "-n", ns, "--timeout=30s")).Succeeded();
-        status.Stdout.ShouldContain("statefulset rolling update complete 3 pods at revision");
+        // The apiserver defaults rollingUpdate.partition to 0, so kubectl reports a partitioned roll-out, as on a real cluster.
+        status.Stdout.ShouldContain("partitioned roll out complete: 3 new pods have been updated...");
         var after = await WaitFor($"/apis/apps/v1/namespaces/{ns}/statefulsets/db",
             o => Str(o["status"], "currentRevision") == Str(o["status"], "updateRevision") && Int(o["status"]?["updatedReplicas"]) == 3, "update complete");
         Str(after["status"], "updateRevision").ShouldNotBe(Str(before["status"], "updateRevision"));
