@@ -9,6 +9,7 @@ var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a 
     DemoCommand.Create(),
     InstallCommand.Create(),
     SinkCommand.Create(),
+    EvalCommand.Create(),
 };
 // Ctrl-C and SIGTERM cancel the running command; it then has this long to stop cleanly (drain the pipeline, stop the
 // cluster) before the process is ended with 130/143. System.CommandLine's default of 2 s is too short for a drain.

@@ -4,7 +4,8 @@ namespace Vigil.Detection.Correlation;
 /// Groups signals into incidents. Each signal is held for up to the window so related signals can join it; then the rules
 /// run, in order, over everything held: NodeCascade (a node's signal with signals of pods on it), StorageCascade (a PVC's
 /// signal with signals of pods mounting it), Owner (signals of the pods and the workload of one owner), NamespaceStorm
-/// (many leftover signals in one namespace); what is left becomes one incident per resource. A signal that belongs to an
+/// (many leftover signals in one namespace; a Warning-event storm joins the incident of its namespace that explains it);
+/// a workload's signal joins the node or claim cascade that holds its pods' signals; what is left becomes one incident per resource. A signal that belongs to an
 /// open incident (same primary resource: the incident's fingerprint) updates it instead of opening another. An incident resolves when all its signals clear.
 /// Thread-safe; time comes from the injected clock.
 /// </summary>
@@ -146,6 +147,8 @@ public sealed class Correlator
             }
         }
 
+        if (_options.NodeCascade || _options.StorageCascade) JoinWorkloadsToCascades(left, groups);
+
         if (_options.Owner)
         {
             foreach (var owned in left.Where(s => OwnerOf(s) is not null).GroupBy(s => OwnerOf(s)!.Key).ToList())
@@ -165,9 +168,69 @@ public sealed class Correlator
             }
         }
 
+        if (_options.NamespaceStorm) JoinStormsToTheirNamespace(left, groups);
+
         foreach (var single in left.GroupBy(s => s.Resource.Key))
             groups.Add(new Group(null, single.First().Resource, [.. single]));
         return groups;
+    }
+
+    /// <summary>
+    /// A workload short of replicas because its pods sit on a failed node or wait for a stuck claim is the same incident as
+    /// that node or claim: its signal joins the cascade (held now, or open) that holds signals of its pods.
+    /// </summary>
+    private void JoinWorkloadsToCascades(List<Signal> left, List<Group> groups)
+    {
+        foreach (var workload in left.Where(s => s.Resource.Kind is "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet").ToList())
+        {
+            bool OwnsPodIn(IEnumerable<Signal> signals) => signals.Any(p => p.Resource.Kind == "Pod" && p.Resource.Namespace == workload.Resource.Namespace
+                && p.Attributes.GetValueOrDefault(Signal.Attribute.OwnerKind) == workload.Resource.Kind
+                && p.Attributes.GetValueOrDefault(Signal.Attribute.OwnerName) == workload.Resource.Name);
+            if (groups.FirstOrDefault(g => g.Rule is "NodeCascade" or "StorageCascade" && OwnsPodIn(g.Signals)) is { } held)
+            {
+                held.Signals.Add(workload);
+                left.Remove(workload);
+                continue;
+            }
+            if (_open.Values.FirstOrDefault(o => o.Incident.CorrelationRule is "NodeCascade" or "StorageCascade" && OwnsPodIn(o.Incident.Signals)) is { } open)
+            {
+                groups.Add(new Group(open.Incident.CorrelationRule, open.Incident.PrimaryResource, [workload]));
+                left.Remove(workload);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A storm of Warning events in a namespace where other signals already explain what is failing is a consequence,
+    /// not another incident: it joins the largest incident of that namespace (held now, or open). Alone, it stands alone.
+    /// </summary>
+    private void JoinStormsToTheirNamespace(List<Signal> left, List<Group> groups)
+    {
+        foreach (var storm in left.Where(s => s.Reason == "WarningEventStorm" && s.Resource.Kind == "Namespace").ToList())
+        {
+            var ns = storm.Resource.Name;
+            bool In(ResourceRef r) => r.Namespace == ns || r is { Kind: "Namespace" } && r.Name == ns;
+            var others = left.Where(s => s != storm && In(s.Resource)).ToList();
+            if (groups.Where(g => In(g.Primary)).MaxBy(g => g.Signals.Count) is { } held)
+            {
+                held.Signals.Add(storm);
+                left.Remove(storm);
+                continue;
+            }
+            if (_open.Values.Where(o => In(o.Incident.PrimaryResource)).MaxBy(o => o.Incident.Signals.Count) is { } open)
+            {
+                groups.Add(new Group(open.Incident.CorrelationRule, open.Incident.PrimaryResource, [storm]));
+                left.Remove(storm);
+                continue;
+            }
+            if (others.Count > 0)
+            {
+                var companion = others[0].Resource;
+                var signals = left.Where(s => s.Resource.Key == companion.Key).Append(storm).ToList();
+                groups.Add(new Group(null, companion, signals));
+                left.RemoveAll(signals.Contains);
+            }
+        }
     }
 
     /// <summary>The workload a signal is really about: the owner named by the detector, or the resource itself when it is a workload.</summary>

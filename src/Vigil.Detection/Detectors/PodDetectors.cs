@@ -39,21 +39,34 @@ public sealed class PodStuckPending(DetectorOptions options) : PodDetector(optio
     }
 }
 
-/// <summary>A container waiting in CrashLoopBackOff with at least the threshold's restarts.</summary>
+/// <summary>
+/// A container crash-looping with at least the count's restarts: waiting in CrashLoopBackOff, or running again after a
+/// failed exit less than the kubelet's back-off reset (10 minutes) ago. The loop holds between crashes too, so the signal
+/// does not clear (and get lost to the cooldown) each time the kubelet restarts the container.
+/// </summary>
 public sealed class PodCrashLoop(DetectorOptions options) : PodDetector(options)
 {
+    /// <summary>The kubelet forgets a container's back-off after it has run this long.</summary>
+    public static readonly TimeSpan BackOffReset = TimeSpan.FromMinutes(10);
+
     public override string Name => nameof(PodCrashLoop);
 
     protected override IEnumerable<Finding> Evaluate(Pod pod, DateTimeOffset now, IClusterView cluster)
     {
         foreach (var c in PodFacts.Containers(pod))
         {
-            if (c.State?.Waiting?.Reason != "CrashLoopBackOff" || (c.RestartCount ?? 0) < Options.Count) continue;
+            var waiting = c.State?.Waiting?.Reason == "CrashLoopBackOff";
+            // Between a crash and the back-off the kubelet reports the failed exit itself, with restartPolicy Always.
+            var justFailed = c.State?.Terminated is { ExitCode: not 0 } && pod.Spec?.RestartPolicy is null or "Always";
+            var restartedAfterFailure = c.State?.Running?.StartedAt is { } started && now - started.Value < BackOffReset
+                && c.LastState?.Terminated is { ExitCode: not 0 };
+            if (!(waiting || justFailed || restartedAfterFailure) || (c.RestartCount ?? 0) < Options.Count) continue;
             var last = c.LastState?.Terminated;
             var extra = new Dictionary<string, string> { [Signal.Attribute.RestartCount] = Number(c.RestartCount) };
             if (last?.ExitCode is { } code) extra[Signal.Attribute.ExitCode] = code.ToString(CultureInfo.InvariantCulture);
             yield return Found(pod, cluster, "CrashLoopBackOff",
-                $"Container {c.Name} is in CrashLoopBackOff after {Number(c.RestartCount)} restarts" + (last is null ? "" : $" (last exit code {last.ExitCode}, {last.Reason})"),
+                (waiting ? $"Container {c.Name} is in CrashLoopBackOff after {Number(c.RestartCount)} restarts" : $"Container {c.Name} keeps crashing: restarted {Number(c.RestartCount)} times")
+                + (last is null ? "" : $" (last exit code {last.ExitCode}, {last.Reason})"),
                 container: c.Name, extra: extra);
         }
     }
@@ -115,7 +128,10 @@ public sealed class OOMKilled(DetectorOptions options) : PodDetector(options)
     }
 }
 
-/// <summary>A running container that has not been ready for the threshold: its readiness probe keeps failing.</summary>
+/// <summary>
+/// A running container that has not been ready for the threshold: its readiness probe keeps failing. Also a running pod
+/// whose containers are ready but which is not Ready itself (marked not ready when its node went not ready).
+/// </summary>
 public sealed class ProbeFailure(DetectorOptions options) : PodDetector(options)
 {
     public override string Name => nameof(ProbeFailure);
@@ -123,11 +139,16 @@ public sealed class ProbeFailure(DetectorOptions options) : PodDetector(options)
     protected override IEnumerable<Finding> Evaluate(Pod pod, DateTimeOffset now, IClusterView cluster)
     {
         if (pod.Status?.Phase != "Running" || pod.Metadata.DeletionTimestamp is not null) yield break;
+        var probeFailing = false;
         foreach (var c in pod.Status.ContainerStatuses ?? [])
         {
             if (c.Ready == true || c.State?.Running is not { } running) continue;
+            probeFailing = true;
             yield return Found(pod, cluster, "ReadinessProbeFailed", $"Container {c.Name} has been running but not ready since {running.StartedAt}", running.StartedAt?.Value, c.Name);
         }
+        // Ready containers in a pod that is not Ready: the pod was marked not ready from outside (its node went not ready).
+        if (!probeFailing && pod.Status.ContainerStatuses is { Count: > 0 } && PodFacts.Condition(pod.Status.Conditions, "Ready") is { Status: "False" } ready)
+            yield return Found(pod, cluster, "PodNotReady", $"Pod is running but not ready: {ready.Reason} {ready.Message}".TrimEnd(), ready.LastTransitionTime?.Value);
     }
 }
 

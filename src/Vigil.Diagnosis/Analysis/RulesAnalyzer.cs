@@ -9,7 +9,7 @@ namespace Vigil.Diagnosis.Analysis;
 /// a stuck claim explains its pods, an OOM kill explains a crash loop), and evidence refines it (log patterns name a crash
 /// loop's cause, rollout history names the change behind a stalled rollout). Always answers; the fallback says so.
 /// </summary>
-public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
+public sealed partial class RulesAnalyzer(TimeProvider time) : IAnalyzer
 {
     public string Name => "rules";
 
@@ -18,7 +18,7 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
     [
         "NodeNotReady", "MemoryPressure", "DiskPressure", "PIDPressure", "PVCStuckBinding", "FailedMount", "QuotaExhausted",
         "OOMKilled", "ImagePullBackOff", "CreateContainerConfigError", "CreateContainerError", "Unschedulable", "PDBBlockingEviction",
-        "CrashLoopBackOff", "LivenessProbeFailed", "ReadinessProbeFailed", "DeadlineExceeded", "BackoffLimitExceeded", "JobFailed",
+        "CrashLoopBackOff", "LivenessProbeFailed", "ReadinessProbeFailed", "PodNotReady", "DeadlineExceeded", "BackoffLimitExceeded", "JobFailed",
         "CronJobFailing", "ProgressDeadlineExceeded", "HPAMaxedOut", "Evicted", "PodFailed", "PodStuckPending", "ReplicasUnavailable",
         "HighPodCount", "WarningEventStorm",
     ];
@@ -29,7 +29,7 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
     {
         var incident = evidence.Incident;
         var lead = incident.Signals.OrderBy(s => Rank(s.Reason)).ThenBy(s => s.ObservedAt).FirstOrDefault();
-        var explanation = lead is null ? Fallback(incident) : Explain(lead, evidence);
+        var explanation = lead is null ? Fallback(incident) : RolloutFraming(Explain(lead, evidence), lead, evidence);
         return new Diagnosis
         {
             Incident = incident,
@@ -170,6 +170,16 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
                         new("See the probe's failures.", $"kubectl describe pod {r.Name}{ns}"),
                         new("Check the endpoint the probe calls, and its dependencies.", $"kubectl logs {r.Name}{ns} -c {container}"),
                     ], [.. Quote(lead.Message), .. Lines(EvidenceSections.PodEvents, "probe failed")], Severity: Severity.Warning);
+            case "PodNotReady":
+                {
+                    var nodeDown = Lines(EvidenceSections.Node, "condition Ready=False", "condition Ready=Unknown").FirstOrDefault();
+                    var node = lead.Attributes.GetValueOrDefault(Signal.Attribute.Node);
+                    return nodeDown is not null
+                        ? new("NodeNotReady", Category.Node, $"Pod {r.Name} of {workload} is not ready because its node {node} is not ready ({nodeDown.Trim()}).",
+                            0.8, [new("Look at the node's conditions.", $"kubectl describe node {node}")], [lead.Message, nodeDown], Systemic: true, Severity: Severity.Warning)
+                        : new("PodNotReady", Category.Unknown, $"Pod {r.Name} of {workload} runs with ready containers but is not Ready: {lead.Message}.",
+                            0.5, [new("See the pod's conditions and events.", $"kubectl describe pod {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
+                }
             case "DeadlineExceeded":
                 return new("JobDeadlineExceeded", Category.Application, $"Job {r.Name} ran longer than its activeDeadlineSeconds and was stopped: {lead.Message}.",
                     0.85, [
@@ -206,8 +216,30 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
                 return new("PodPending", Category.Scheduling, $"Pod {r.Name} of {workload} has been Pending: {lead.Message}.",
                     0.6, [new("See what it waits for.", $"kubectl describe pod {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
             case "ReplicasUnavailable":
-                return new("ReplicasUnavailable", Category.Unknown, $"{lead.Message}; no pod-level fault explains it yet.",
-                    0.5, [new("See the workload and its pods.", $"kubectl describe {r.Kind.ToLowerInvariant()} {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
+                {
+                    // The controller records why it cannot create the missing pods (ReplicaFailure, FailedCreate): a quota refusal is the usual one.
+                    var refused = Lines(EvidenceSections.OwnerChain, "ReplicaFailure=True", "FailedCreate")
+                        .Concat(Lines(EvidenceSections.NamespaceEvents, "FailedCreate").Where(l => l.Contains(r.Name, StringComparison.Ordinal)))
+                        .FirstOrDefault();
+                    if (refused is not null && refused.Contains("exceeded quota", StringComparison.OrdinalIgnoreCase))
+                        return new("QuotaExhausted", Category.Resources,
+                            $"{lead.Message}: the namespace's ResourceQuota refuses the missing pods ({refused.Trim()}).",
+                            0.85, [
+                                new("See the quota's limits and usage.", $"kubectl describe resourcequota{ns}"),
+                                new("See the refused creations.", $"kubectl get events{ns} --field-selector reason=FailedCreate"),
+                                new("Raise the quota, lower the pods' requests, or scale down something else in the namespace."),
+                            ], [lead.Message, refused], Systemic: true, Severity: Severity.Warning);
+                    if (refused is not null)
+                        return new("PodCreationRefused", Category.Configuration, $"{lead.Message}: its pods cannot be created ({refused.Trim()}).",
+                            0.75, [
+                                new("See the refused creations.", $"kubectl get events{ns} --field-selector reason=FailedCreate"),
+                                new("Fix what the API server refuses in the pod template (admission, security policy, quota, a missing service account)."),
+                            ], [lead.Message, refused], Severity: Severity.Warning);
+                    return new("ReplicasUnavailable", Category.Unknown, $"{lead.Message}; no pod-level fault explains it yet.",
+                        0.5, [new("See the workload and its pods.", $"kubectl describe {r.Kind.ToLowerInvariant()} {r.Name}{ns}")], Quote(lead.Message), Severity: Severity.Warning);
+                }
+            case "WarningEventStorm":
+                return StormExplanation(lead, evidence);
             default:
                 return new(lead.Reason, Category.Unknown, $"{lead.Source} reported {lead.Reason} on {r}: {lead.Message}.",
                     0.3, [new("Look at the resource and its events.", $"kubectl describe {r.Kind.ToLowerInvariant()} {r.Name}{ns}")], Quote(lead.Message));
@@ -230,6 +262,12 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
             _ => $"Job {r.Name} failed after its retries ({lead.Message})",
         };
         var reason = lead.Reason switch { "LivenessProbeFailed" => "ProbeFailure", "CrashLoopBackOff" => "CrashLoop", "CronJobFailing" => "CronJobFailing", "PodFailed" => "PodFailed", _ => "JobFailed" };
+        // A failed Job of a CronJob is the CronJob failing: the incident is about the schedule, whichever signal came first.
+        if (evidence.Incident.PrimaryResource.Kind == "CronJob" && reason is "JobFailed" or "CronJobFailing")
+        {
+            reason = "CronJobFailing";
+            what = $"CronJob {evidence.Incident.PrimaryResource.Name}'s runs fail ({lead.Message})";
+        }
         var logsCommand = r.Kind == "Pod" ? $"kubectl logs {r.Name}{ns}{(container is null ? "" : $" -c {container}")} --previous" : $"kubectl logs {r.Kind.ToLowerInvariant()}/{r.Name}{ns}";
         if (finding is not null)
             return new(reason, finding.Pattern.Category, $"{what}: {finding.Pattern.Explanation} The log says: \"{finding.Line.Trim()}\"",
@@ -241,6 +279,89 @@ public sealed class RulesAnalyzer(TimeProvider time) : IAnalyzer
                 new("Check the command, arguments and environment it starts with.", r.Kind == "Pod" ? $"kubectl describe pod {r.Name}{ns}" : $"kubectl describe {r.Kind.ToLowerInvariant()} {r.Name}{ns}"),
             ], [lead.Message, .. tail], Severity: Severity.Warning);
     }
+
+    /// <summary>
+    /// A pod fault on the newest revision of a Deployment while the previous revision still serves is a rollout that stalled
+    /// on that change: the diagnosis names the change and leads with rolling back, whichever signal arrived first.
+    /// </summary>
+    private static Explanation RolloutFraming(Explanation pod, Signal lead, Evidence evidence)
+    {
+        if (lead.Resource.Kind != "Pod" || lead.Attributes.GetValueOrDefault(Signal.Attribute.OwnerKind) != "Deployment"
+            || lead.Reason is "NodeNotReady" or "MemoryPressure" or "DiskPressure" or "PIDPressure" or "PVCStuckBinding" or "QuotaExhausted" or "Evicted")
+            return pod;
+        var history = evidence.Section(EvidenceSections.RolloutHistory)?.Lines ?? [];
+        var state = history.Select(l => RolloutState().Match(l)).FirstOrDefault(m => m.Success);
+        if (state is null) return pod;
+        var newSet = state.Groups["newSet"].Value;
+        var oldReady = int.Parse(state.Groups["oldReady"].Value, CultureInfo.InvariantCulture);
+        if (oldReady == 0 || !lead.Resource.Name.StartsWith(newSet + "-", StringComparison.Ordinal)) return pod;
+        var deployment = lead.Attributes[Signal.Attribute.OwnerName];
+        var ns = lead.Resource.Namespace is null ? "" : $" -n {lead.Resource.Namespace}";
+        var changes = history.Where(l => l.Contains(" -> ", StringComparison.Ordinal) || l.Contains(" changed ", StringComparison.Ordinal) || l.Contains(" added ", StringComparison.Ordinal)).ToList();
+        var change = changes.Count == 0 ? "a new pod template" : string.Join("; ", changes);
+        return new("RolloutStalled", pod.Category,
+            $"The rollout of Deployment {lead.Resource.Namespace}/{deployment} to revision {state.Groups["newRev"].Value} stalled on the change it brings ({change}): "
+            + $"its new pods fail while revision {state.Groups["oldRev"].Value} still serves {oldReady}/{state.Groups["oldWant"].Value} ready. {pod.RootCause}",
+            Math.Min(0.95, pod.Confidence + 0.05), [
+                new("Roll back to the revision that worked.", $"kubectl rollout undo deployment/{deployment}{ns}"),
+                new("See what changed between revisions.", $"kubectl rollout history deployment/{deployment}{ns}"),
+                .. pod.Steps,
+            ], [.. pod.Evidence, .. changes], pod.Systemic, pod.Severity);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^revision (?<newRev>\d+) \((?<newSet>[^)]+)\): (?<newReady>\d+)/(?<newWant>\d+) ready; revision (?<oldRev>\d+) \((?<oldSet>[^)]+)\): (?<oldReady>\d+)/(?<oldWant>\d+) ready$")]
+    private static partial System.Text.RegularExpressions.Regex RolloutState();
+
+    /// <summary>
+    /// Many Warning events in a namespace: the reason most of them give says what is failing (images, probes, scheduling,
+    /// quota, metrics...), so the storm is explained by it rather than reported as a number.
+    /// </summary>
+    private static Explanation StormExplanation(Signal lead, Evidence evidence)
+    {
+        var ns = lead.Resource.Kind == "Namespace" ? lead.Resource.Name : lead.Resource.Namespace ?? "";
+        var warnings = (evidence.Section(EvidenceSections.NamespaceEvents)?.Lines ?? []).Select(l => NamespaceEvent().Match(l)).Where(m => m.Success)
+            .Select(m => (Object: m.Groups["object"].Value, Reason: m.Groups["reason"].Value, Count: int.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture), Message: m.Groups["message"].Value))
+            .ToList();
+        var dominant = warnings.GroupBy(w => w.Reason).Select(g => (Reason: g.Key, Count: g.Sum(w => w.Count), Objects: g.Select(w => w.Object).Distinct().Count(), Sample: g.First().Message))
+            .OrderByDescending(g => g.Count).FirstOrDefault();
+        var steps = new List<RemediationStep> { new("See the warnings, newest last.", $"kubectl get events -n {ns} --field-selector type=Warning --sort-by=.lastTimestamp") };
+        if (dominant.Reason is null)
+            return new("WarningEventStorm", Category.Unknown, $"{lead.Message} in namespace {ns}; the events could not be read to say what they are about.",
+                0.3, steps, [lead.Message], Severity: Severity.Info);
+        var (category, what) = StormCause(dominant.Reason, dominant.Sample);
+        steps.Add(new($"Find the objects reporting {dominant.Reason}.", $"kubectl get events -n {ns} --field-selector type=Warning,reason={dominant.Reason}"));
+        return new("WarningEventStorm", category,
+            $"{lead.Message} in namespace {ns}, mostly {dominant.Reason} ({dominant.Count.ToString(CultureInfo.InvariantCulture)} from {dominant.Objects.ToString(CultureInfo.InvariantCulture)} object{(dominant.Objects == 1 ? "" : "s")}): {what}. For example: \"{dominant.Sample}\"",
+            category == Category.Unknown ? 0.4 : 0.7, steps, [lead.Message, .. warnings.Where(w => w.Reason == dominant.Reason).Take(3).Select(w => $"{w.Object}: {w.Reason}: {w.Message}")],
+            Severity: Severity.Warning);
+    }
+
+    /// <summary>What a Warning event's reason says is failing.</summary>
+    private static (Category Category, string What) StormCause(string reason, string message)
+    {
+        bool Says(string text) => message.Contains(text, StringComparison.OrdinalIgnoreCase);
+        return reason switch
+        {
+            "Failed" or "BackOff" or "ErrImagePull" or "ImagePullBackOff" when Says("image") || Says("pull") => (Category.Configuration, "images cannot be pulled"),
+            "Failed" when Says("not found") || Says("CreateContainerConfigError") => (Category.Configuration, "containers cannot be created from their configuration"),
+            "BackOff" => (Category.Application, "containers keep crashing and are restarted with back-off"),
+            "Unhealthy" => (Category.Application, "probes keep failing"),
+            "FailedScheduling" => (Category.Scheduling, "pods cannot be scheduled"),
+            "FailedMount" or "FailedAttachVolume" => Says("configmap") || Says("secret") ? (Category.Configuration, "volumes refer to missing ConfigMaps or Secrets") : (Category.Storage, "volumes cannot be mounted"),
+            "ProvisioningFailed" => (Category.Storage, "volumes cannot be provisioned"),
+            "FailedCreate" when Says("exceeded quota") => (Category.Resources, "the ResourceQuota refuses new pods"),
+            "FailedCreate" => (Category.Configuration, "controllers cannot create their pods"),
+            "FailedGetResourceMetric" or "FailedComputeMetricsReplicas" => Says("missing request")
+                ? (Category.Configuration, "autoscalers cannot compute utilization because the pods declare no resource requests")
+                : (Category.Resources, "autoscalers cannot read the metrics they scale on"),
+            "OOMKilling" or "Evicted" => (Category.Resources, "containers run out of memory or pods are evicted"),
+            "NodeNotReady" => (Category.Node, "a node is not ready"),
+            _ => (Category.Unknown, $"{reason} warnings"),
+        };
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<object>[^:]+): (?<reason>\S+) \(x(?<count>\d+)\): (?<message>.*)$")]
+    private static partial System.Text.RegularExpressions.Regex NamespaceEvent();
 
     private static Explanation Fallback(Incident incident) =>
         new("Unknown", Category.Unknown, $"Incident on {incident.PrimaryResource} with no signal to explain it.", 0.1, [], []);

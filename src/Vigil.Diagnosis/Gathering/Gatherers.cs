@@ -18,6 +18,32 @@ internal static class IncidentPods
 
     public static string Time(Time? t) => t?.ToString() ?? "-";
 
+    /// <summary>The Jobs an incident is about: its Job resources, and the latest run of its CronJobs.</summary>
+    public static bool HasJobs(Incident incident) => incident.AffectedResources.Any(r => r.Kind is "Job" or "CronJob" && r.Namespace is not null);
+
+    /// <summary>
+    /// The pods of the incident's Jobs, newest first: a failed Job's signal is about the Job, but what went wrong is in its
+    /// pods' output. A CronJob's latest Job stands for the CronJob.
+    /// </summary>
+    public static async Task<List<ResourceRef>> OfJobsAsync(Incident incident, KubernetesClient client, int max, CancellationToken cancellationToken)
+    {
+        var jobs = incident.AffectedResources.Where(r => r.Kind == "Job" && r.Namespace is not null).Select(r => (Namespace: r.Namespace!, r.Name)).ToList();
+        foreach (var cron in incident.AffectedResources.Where(r => r.Kind == "CronJob" && r.Namespace is not null))
+        {
+            var runs = await client.Resource<Job>().ListAsync(cron.Namespace, cancellationToken: cancellationToken);
+            var latest = runs.Items.Where(j => j.Metadata.OwnerReferences?.Any(o => o.Kind == "CronJob" && o.Name == cron.Name) == true)
+                .MaxBy(j => j.Metadata.CreationTimestamp?.Value);
+            if (latest?.Metadata.Name is { } name) jobs.Add((cron.Namespace!, name));
+        }
+        var pods = new List<ResourceRef>();
+        foreach (var (ns, job) in jobs.Distinct())
+        {
+            var list = await client.Resource<Pod>().ListAsync(ns, new ListOptions { LabelSelector = $"batch.kubernetes.io/job-name={job}" }, cancellationToken);
+            pods.AddRange(list.Items.OrderByDescending(p => p.Metadata.CreationTimestamp?.Value).Select(p => new ResourceRef("Pod", ns, p.Metadata.Name ?? "")));
+        }
+        return [.. pods.Take(max)];
+    }
+
     public static string N(int? n) => (n ?? 0).ToString(CultureInfo.InvariantCulture);
 
     // The gatherers of one incident run at once and three of them (description, current and previous logs) read the same
@@ -132,12 +158,14 @@ public sealed class LogsGatherer(GatherOptions options, bool previous) : IGather
 {
     public string Section => previous ? EvidenceSections.PreviousLogs : EvidenceSections.Logs;
 
-    public bool AppliesTo(Incident incident) => IncidentPods.Of(incident, 1).Any();
+    public bool AppliesTo(Incident incident) => IncidentPods.Of(incident, 1).Any() || IncidentPods.HasJobs(incident);
 
     public async Task<IReadOnlyList<string>> CollectAsync(Incident incident, KubernetesClient client, CancellationToken cancellationToken)
     {
         var lines = new List<string>();
-        foreach (var r in IncidentPods.Of(incident, options.MaxPods))
+        var pods = IncidentPods.Of(incident, options.MaxPods).ToList();
+        if (pods.Count == 0) pods = await IncidentPods.OfJobsAsync(incident, client, options.MaxPods, cancellationToken);
+        foreach (var r in pods)
         {
             var pod = await IncidentPods.GetAsync(client, r, cancellationToken);
             if (pod is null) continue;

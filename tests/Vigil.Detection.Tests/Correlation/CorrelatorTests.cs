@@ -112,6 +112,59 @@ public sealed class CorrelatorTests
     }
 
     [Fact]
+    public void A_Warning_event_storm_joins_the_incident_of_its_namespace_instead_of_opening_another()
+    {
+        var c = Correlator(TimeSpan.FromSeconds(30));
+        c.Add(Pod("payments", "gateway-1", "CreateContainerConfigError", ownerKind: "Deployment", owner: "gateway"));
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        c.Flush().Single().Incident.PrimaryResource.Key.ShouldBe("Deployment/payments/gateway");
+        c.Add(Of("Namespace", null, "payments", "WarningEventStorm", Severity.Info));
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        var joined = c.Flush().Single();
+        joined.Kind.ShouldBe(IncidentChangeKind.Updated);
+        joined.Incident.PrimaryResource.Key.ShouldBe("Deployment/payments/gateway");
+        c.OpenIncidents.ShouldBe(1);
+    }
+
+    [Fact]
+    public void A_Warning_event_storm_with_nothing_else_in_its_namespace_is_its_own_incident()
+    {
+        var c = Correlator(TimeSpan.FromSeconds(30));
+        c.Add(Pod("shop", "api-1", "PodCrashLoop", ownerKind: "Deployment", owner: "api"));
+        c.Add(Of("Namespace", null, "platform", "WarningEventStorm", Severity.Info));
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        var changes = c.Flush();
+        changes.Select(ch => ch.Incident.PrimaryResource.Key).ShouldBe(["Deployment/shop/api", "Namespace/platform"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void A_workload_short_of_replicas_because_its_pods_are_on_a_failed_node_joins_the_node_cascade()
+    {
+        var c = Correlator(TimeSpan.Zero);
+        c.Add(Of("Node", null, "worker-3", "NodeNotReady"));
+        c.Add(Pod("ingest", "collector-1", "PodNotReady", node: "worker-3", ownerKind: "Deployment", owner: "collector")).Single().Incident.CorrelationRule.ShouldBe("NodeCascade");
+        var joined = c.Add(Of("Deployment", "ingest", "collector", "ReplicasUnavailable", Severity.Warning)).Single();
+        joined.Kind.ShouldBe(IncidentChangeKind.Updated);
+        joined.Incident.PrimaryResource.Key.ShouldBe("Node/worker-3");
+        c.OpenIncidents.ShouldBe(1);
+        // A workload whose pods are elsewhere is its own incident.
+        c.Add(Of("Deployment", "ingest", "other", "ReplicasUnavailable", Severity.Warning)).Single().Incident.PrimaryResource.Key.ShouldBe("Deployment/ingest/other");
+    }
+
+    [Fact]
+    public void A_workload_whose_pod_waits_for_a_stuck_claim_joins_the_storage_cascade_in_the_same_window()
+    {
+        var c = Correlator(TimeSpan.FromSeconds(30));
+        c.Add(Of("PersistentVolumeClaim", "data", "data-db-0", "PVCStuckBinding", Severity.Warning));
+        c.Add(Pod("data", "db-0", "PodStuckPending", ownerKind: "StatefulSet", owner: "db", claims: "data-db-0"));
+        c.Add(Of("StatefulSet", "data", "db", "ReplicasUnavailable", Severity.Warning));
+        _clock.Advance(TimeSpan.FromSeconds(31));
+        var incident = c.Flush().Single().Incident;
+        incident.CorrelationRule.ShouldBe("StorageCascade");
+        incident.Signals.Select(s => s.Resource.Key).ShouldBe(["PersistentVolumeClaim/data/data-db-0", "Pod/data/db-0", "StatefulSet/data/db"], ignoreOrder: true);
+    }
+
+    [Fact]
     public void A_reoccurrence_updates_the_open_incident_and_clearing_every_signal_resolves_it()
     {
         var c = Correlator(TimeSpan.Zero);

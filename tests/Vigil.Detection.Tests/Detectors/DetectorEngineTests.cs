@@ -40,6 +40,28 @@ public sealed class DetectorEngineTests
     }
 
     [Fact]
+    public void A_crash_loop_holds_while_the_container_runs_between_crashes_and_clears_once_it_has_run_past_the_back_off_reset()
+    {
+        var engine = Engine();
+        var signal = engine.Observe(Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping), _view).Raised.Single();
+        const string RestartedAgain = """
+            {"phase":"Running","containerStatuses":[{"name":"api","ready":true,"restartCount":5,"state":{"running":{"startedAt":"2026-11-22T12:10:00Z"}},
+              "lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}]}
+            """;
+        const string JustCrashed = """
+            {"phase":"Running","containerStatuses":[{"name":"api","ready":false,"restartCount":4,"state":{"terminated":{"exitCode":1,"reason":"Error"}},
+              "lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}]}
+            """;
+        engine.Observe(Objects.Pod("api-7d9f8c6b5-x2x4p", JustCrashed), _view).IsEmpty.ShouldBeTrue();
+        var running = Objects.Pod("api-7d9f8c6b5-x2x4p", RestartedAgain);
+        engine.Observe(running, _view).IsEmpty.ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMinutes(9));
+        engine.Rescan([running], _view).IsEmpty.ShouldBeTrue();
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        engine.Rescan([running], _view).Cleared.ShouldBe([signal.Fingerprint]);
+    }
+
+    [Fact]
     public void A_condition_becomes_a_signal_only_after_its_threshold_which_a_rescan_notices()
     {
         var engine = Engine();
@@ -54,6 +76,43 @@ public sealed class DetectorEngineTests
         var raised = engine.Rescan([pulling], _view).Raised.Single();
         raised.Reason.ShouldBe("ImagePullBackOff");
         raised.Message.ShouldContain("shop/api:1");
+    }
+
+    [Fact]
+    public void A_pod_marked_not_ready_by_its_failed_node_is_a_signal_about_the_pod_on_that_node_after_the_threshold()
+    {
+        var engine = Engine();
+        var marked = Objects.Pod("api-7d9f8c6b5-q7k2m", """
+            {"phase":"Running","conditions":[{"type":"Ready","status":"False","reason":"NodeNotReady","lastTransitionTime":"2026-11-22T12:10:00Z"}],
+             "containerStatuses":[{"name":"api","ready":true,"restartCount":0,"state":{"running":{"startedAt":"2026-11-22T12:00:00Z"}}}]}
+            """, node: "worker-3");
+        engine.Observe(marked, _view).Raised.ShouldBeEmpty();
+        _clock.Advance(TimeSpan.FromMinutes(3));
+        var raised = engine.Rescan([marked], _view).Raised.Single();
+        raised.Source.ShouldBe("ProbeFailure");
+        raised.Reason.ShouldBe("PodNotReady");
+        raised.Attributes[Signal.Attribute.Node].ShouldBe("worker-3");
+        // A pod whose containers are ready and which is Ready itself is healthy.
+        engine.Observe(Objects.Pod("api-7d9f8c6b5-healthy", Healthy), _view).Raised.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_Warning_event_storm_must_last_its_threshold_before_it_is_a_signal()
+    {
+        var engine = Engine();
+        var storm = Objects.Parse<Event>("""
+            {"apiVersion":"v1","kind":"Event","metadata":{"name":"web.1","namespace":"platform"},"type":"Warning","reason":"FailedGetResourceMetric",
+             "involvedObject":{"kind":"HorizontalPodAutoscaler","namespace":"platform","name":"web"},"count":60,"lastTimestamp":"2026-11-22T12:10:00Z",
+             "message":"failed to get cpu utilization: missing request for cpu in container web of Pod web-1"}
+            """);
+        _view.Objects.Add(storm);
+        engine.Observe(storm, _view).Raised.ShouldBeEmpty();
+        _clock.Advance(TimeSpan.FromSeconds(119));
+        engine.Rescan([storm], _view).Raised.ShouldBeEmpty();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        var raised = engine.Rescan([storm], _view).Raised.Single();
+        raised.Resource.Key.ShouldBe("Namespace/platform");
+        raised.Reason.ShouldBe("WarningEventStorm");
     }
 
     [Fact]

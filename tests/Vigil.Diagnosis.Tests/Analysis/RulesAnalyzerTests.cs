@@ -102,6 +102,88 @@ public sealed class RulesAnalyzerTests
     }
 
     [Fact]
+    public void A_pod_fault_on_the_new_revision_while_the_old_one_serves_is_a_rollout_stalled_on_that_change()
+    {
+        var pod = new Dictionary<string, string>(ApiPod);
+        var d = _analyzer.Analyze(With(
+            [S("ImagePullFailure", "ImagePullBackOff", "Pod", "api-6c9f7b-x2x4p", "Container api cannot pull image registry.invalid/api:2", pod)],
+            new EvidenceSection(EvidenceSections.RolloutHistory, "rollout", [
+                "revision 2: image shop/api:1 -> registry.invalid/api:2 (container api)",
+                "revision 2 (api-6c9f7b): 0/1 ready; revision 1 (api-5d8c4f): 3/3 ready",
+            ])));
+        d.Reason.ShouldBe("RolloutStalled");
+        d.Category.ShouldBe(Category.Configuration);
+        d.RootCause.ShouldContain("revision 2");
+        d.RootCause.ShouldContain("image shop/api:1 -> registry.invalid/api:2");
+        d.RootCause.ShouldContain("3/3");
+        d.RemediationSteps[0].Command.ShouldBe("kubectl rollout undo deployment/api -n shop");
+    }
+
+    [Fact]
+    public void A_pod_fault_of_a_fully_rolled_out_revision_is_not_a_stalled_rollout()
+    {
+        var d = _analyzer.Analyze(With(
+            [S("ImagePullFailure", "ImagePullBackOff", "Pod", "api-6c9f7b-x2x4p", "Container api cannot pull image registry.invalid/api:2", ApiPod)],
+            new EvidenceSection(EvidenceSections.RolloutHistory, "rollout", ["revision 2 (api-6c9f7b): 0/3 ready; revision 1 (api-5d8c4f): 0/0 ready"])));
+        d.Reason.ShouldBe("ImagePullFailure");
+    }
+
+    [Fact]
+    public void A_workload_short_of_replicas_because_the_quota_refuses_its_pods_is_a_quota_problem()
+    {
+        var d = _analyzer.Analyze(With(
+            [S("ReplicasUnavailable", "ReplicasUnavailable", "Deployment", "api", "Deployment has 2 of 3 replicas available")],
+            new EvidenceSection(EvidenceSections.OwnerChain, "owner", [
+                "Deployment shop/api: replicas 3, updated 2, ready 2, available 2, generation 1 observed 1",
+                "  condition ReplicaFailure=True (FailedCreate): pods \"api-7d9f8c6b5-x\" is forbidden: exceeded quota: compute, requested: requests.cpu=1, used: requests.cpu=2, limited: requests.cpu=2",
+            ])));
+        d.Reason.ShouldBe("QuotaExhausted");
+        d.Category.ShouldBe(Category.Resources);
+        d.RootCause.ShouldContain("exceeded quota: compute");
+        // Without a refusal on record, nothing explains it yet.
+        _analyzer.Analyze(With([S("ReplicasUnavailable", "ReplicasUnavailable", "Deployment", "api", "Deployment has 2 of 3 replicas available")]))
+            .Category.ShouldBe(Category.Unknown);
+    }
+
+    [Fact]
+    public void A_Warning_event_storm_is_explained_by_the_reason_most_of_its_events_give()
+    {
+        var storm = S("WarningEventStorm", "WarningEventStorm", "Namespace", "platform", "114 Warning events in the last 5 minutes", ns: null);
+        var d = _analyzer.Analyze(With([storm], new EvidenceSection(EvidenceSections.NamespaceEvents, "events", [
+            "HorizontalPodAutoscaler/gateway: FailedGetResourceMetric (x20): failed to get cpu utilization: missing request for cpu in container gateway of Pod gateway-1",
+            "HorizontalPodAutoscaler/profile: FailedGetResourceMetric (x20): failed to get cpu utilization: missing request for cpu in container profile of Pod profile-1",
+            "Pod/cart-1: Unhealthy (x3): Readiness probe failed: HTTP probe failed with statuscode: 503",
+        ])));
+        d.Reason.ShouldBe("WarningEventStorm");
+        d.Category.ShouldBe(Category.Configuration);
+        d.RootCause.ShouldContain("mostly FailedGetResourceMetric (40 from 2 objects)");
+        d.RootCause.ShouldContain("no resource requests");
+    }
+
+    [Fact]
+    public void A_failed_run_of_a_CronJob_is_the_CronJob_failing_and_its_pods_logs_say_why()
+    {
+        var job = S("JobFailed", "BackoffLimitExceeded", "Job", "db-backup-29922604", "Job failed: Job has reached the specified backoff limit (1 failed pods)",
+            new Dictionary<string, string> { [Signal.Attribute.OwnerKind] = "CronJob", [Signal.Attribute.OwnerName] = "db-backup" });
+        var evidence = With([job], new EvidenceSection(EvidenceSections.Logs, "logs", ["pg_dump: error: connection to server at \"10.0.4.17\", port 5432 failed: Connection refused"]));
+        evidence = evidence with { Incident = evidence.Incident with { PrimaryResource = new ResourceRef("CronJob", "shop", "db-backup"), CorrelationRule = "Owner" } };
+        var d = _analyzer.Analyze(evidence);
+        d.Reason.ShouldBe("CronJobFailing");
+        d.Category.ShouldBe(Category.Networking);
+        d.RootCause.ShouldContain("CronJob db-backup");
+    }
+
+    [Fact]
+    public void A_pod_not_ready_on_a_node_that_is_not_ready_is_a_node_problem()
+    {
+        var d = _analyzer.Analyze(With(
+            [S("ProbeFailure", "PodNotReady", "Pod", "api-1", "Pod is running but not ready: NodeNotReady", ApiPod)],
+            new EvidenceSection(EvidenceSections.Node, "node", ["Node node-2: unschedulable=False", "  condition Ready=False (KubeletNotReady) since -: container runtime network not ready"])));
+        d.Category.ShouldBe(Category.Node);
+        d.RootCause.ShouldContain("node node-2 is not ready");
+    }
+
+    [Fact]
     public void Without_a_known_reason_the_fallback_says_so_with_low_confidence()
     {
         var d = _analyzer.Analyze(With([S("Custom", "SomethingOdd", "ConfigMap", "x", "odd")]));

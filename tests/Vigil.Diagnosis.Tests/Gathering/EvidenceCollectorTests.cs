@@ -121,6 +121,82 @@ public sealed class EvidenceCollectorTests(StaticClusterFixture fx) : IClassFixt
     }
 
     [Fact]
+    public async Task A_failed_CronJob_run_has_its_Job_pods_logs_gathered()
+    {
+        var cron = fx.Cluster.Apply("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: backup}
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: db-backup, namespace: backup}
+            spec:
+              schedule: "*/1 * * * *"
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers: [{name: backup, image: "example/pg-backup:16"}]
+            """)[1];
+        var uid = cron["metadata"]!["uid"]!.GetValue<string>();
+        // The run belongs to the CronJob (the garbage collector removes a Job whose owner does not exist).
+        fx.Cluster.Apply($$"""
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: db-backup-29922604
+              namespace: backup
+              ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: db-backup, uid: "{{uid}}", controller: true}]
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: backup, image: "example/pg-backup:16"}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: db-backup-29922604-k8s2x
+              namespace: backup
+              labels: {batch.kubernetes.io/job-name: db-backup-29922604}
+              annotations:
+                sim.vigil.io/logs: "pg_dump: error: connection to server at \"10.0.4.17\", port 5432 failed: Connection refused"
+            spec:
+              nodeName: node-1
+              restartPolicy: Never
+              containers: [{name: backup, image: "example/pg-backup:16"}]
+            """);
+        var pods = fx.Cluster.Operations.Registry.Find("", "v1", "pods")!;
+        fx.Cluster.Operations.Mutate(pods, "backup", "db-backup-29922604-k8s2x", pod =>
+        {
+            pod["status"] = System.Text.Json.Nodes.JsonNode.Parse("""
+                {"phase":"Failed","containerStatuses":[{"name":"backup","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":1,"reason":"Error"}}}]}
+                """);
+            return true;
+        }, "status");
+        var incident = new Incident
+        {
+            Id = "i2", Fingerprint = "CronJob/backup/db-backup", CorrelationRule = "Owner", PrimaryResource = new ResourceRef("CronJob", "backup", "db-backup"),
+            Signals = [new Signal
+            {
+                Id = "s2", Source = "CronJobFailing", Reason = "CronJobFailing", Severity = Severity.Warning, Resource = new ResourceRef("CronJob", "backup", "db-backup"),
+                Message = "The latest run, Job db-backup-29922604, failed: BackoffLimitExceeded", ObservedAt = DateTimeOffset.UtcNow,
+            }],
+            FirstSeen = DateTimeOffset.UtcNow, LastSeen = DateTimeOffset.UtcNow,
+        };
+
+        var options = new GatherOptions();
+        var evidence = await new EvidenceCollector(EvidenceCollector.BuiltIn(options), fx.Client, Redactor.Default, options).CollectAsync(incident, CancellationToken.None);
+
+        var logs = evidence.Section(EvidenceSections.Logs)!;
+        logs.Failed.ShouldBeFalse(logs.Error);
+        logs.Lines.ShouldContain(l => l.Contains("Connection refused", StringComparison.Ordinal), string.Join(" / ", evidence.AllLines().Select(x => x.Section.Name + ": " + x.Line)));
+        new RulesAnalyzer(TimeProvider.System).Analyze(evidence).Category.ShouldBe(Category.Networking);
+    }
+
+    [Fact]
     public async Task A_gatherer_that_hangs_or_fails_leaves_its_error_and_the_others_still_report()
     {
         var options = new GatherOptions { Budget = TimeSpan.FromMilliseconds(300) };

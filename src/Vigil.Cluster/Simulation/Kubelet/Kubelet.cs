@@ -95,7 +95,8 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
         var running = node.KubeletRunning;
         var was = _kubeletRunning.GetValueOrDefault(node.Name, !added && running);
         _kubeletRunning[node.Name] = running;
-        if (readyChanged || was != running)
+        // Memory pressure makes the kubelet look at its pods for eviction candidates.
+        if (readyChanged || was != running || (taintsChanged && node.SimulatedConditions.Contains("MemoryPressure")))
             foreach (var key in _state.PodsOn(node.Name)) _queue.Enqueue(key);
     }
 
@@ -141,6 +142,7 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
                 if (!Meta.IsDeleting(pod) && Meta.Str(pod["status"], "phase") is not ("Succeeded" or "Failed")) Admit(rt, node, now);
             }
             else Refresh(rt, pod);
+            if (rt.TerminalPhase is null && !Meta.IsDeleting(pod) && node.SimulatedConditions.Contains("MemoryPressure")) EvictUnderMemoryPressure(rt, now);
             // A terminal phase is final, whoever wrote it: nothing runs any more.
             if (rt.TerminalPhase is null && Meta.Str(pod["status"], "phase") is "Succeeded" or "Failed")
             {
@@ -237,6 +239,29 @@ internal sealed partial class Kubelet : IClusterListener, IAsyncDisposable
         rt.Rejected = true;
         rt.StartTime = now;
         Finish(rt, "Failed", reason, message);
+    }
+
+    /// <summary>
+    /// The kubelet's eviction under memory pressure, as its ranking starts: a pod whose running containers use more memory
+    /// than they request (BestEffort pods request none) is evicted: its containers are stopped and it fails with reason
+    /// Evicted and the kubelet's message, and a Warning Evicted event. Pods within their requests stay: the simulated
+    /// pressure comes from the node's annotation, not from them.
+    /// </summary>
+    private void EvictUnderMemoryPressure(PodRuntime rt, DateTimeOffset now)
+    {
+        var victim = rt.Containers.FirstOrDefault(c => c.Phase == ContainerPhase.Running && c.Behaviour.MemoryUsage is { } usage
+            && usage > (c.MemoryRequest ?? Quantity.Zero));
+        if (victim is null) return;
+        var usage = victim.Behaviour.MemoryUsage!.Value;
+        var message = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 61440Ki. "
+            + $"Container {victim.Name} was using {usage.ToMemoryString()}, request is {(victim.MemoryRequest ?? Quantity.Zero).ToMemoryString()}, has larger consumption of memory.";
+        Event(rt, null, "Warning", "Evicted", message);
+        foreach (var c in rt.All.Where(c => c.Phase == ContainerPhase.Running))
+        {
+            Event(rt, c, "Normal", "Killing", $"Stopping container {c.Name}");
+            Exit(c, now, 137, "Error");
+        }
+        Finish(rt, "Failed", "Evicted", message);
     }
 
     /// <summary>Follows what may change on a live pod: images (the container restarts) and behaviour annotations.</summary>

@@ -46,6 +46,10 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     private readonly Dictionary<string, (int Attempts, DateTimeOffset Last)> _unschedulable = new(StringComparer.Ordinal);
     private bool _flushPending;
     private DateTimeOffset _lastFlush;
+    // Changes that may let waiting pods fit, counted so an attempt that raced one is retried after its back-off instead of
+    // waiting for the periodic retry (kube-scheduler's in-flight events): a claim bound while its pod was being evaluated.
+    private long _changes;
+    [ThreadStatic] private static long t_changesAtAttempt;
     private int _nextStart;
 
     /// <summary>A decision whose binding is being written (the scheduler's binding cycle, run apart from its scheduling cycle).</summary>
@@ -103,6 +107,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
     {
         lock (_gate)
         {
+            _changes++;
             if (_flushPending || _unschedulable.Count == 0) return;
             _flushPending = true;
             var at = _lastFlush + MinFlushInterval;
@@ -142,6 +147,7 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
 
     private void ScheduleOne(string key)
     {
+        lock (_gate) t_changesAtAttempt = _changes;
         if (_binding.ContainsKey(key)) return;
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var ns = key[..slash];
@@ -364,12 +370,14 @@ internal sealed class Scheduler : IClusterListener, IAsyncDisposable
         WriteCondition(ns, name, uid, "False", "Unschedulable", message, now);
         var pod = _ops.TryGetStored(_state.Pods, ns, name);
         if (pod is not null && pod.Uid == uid) _events.Record(_recorder, pod.ToNode(), "Warning", "FailedScheduling", message);
+        DateTimeOffset retry;
         lock (_gate)
         {
             var attempts = _unschedulable.TryGetValue(key, out var u) ? u.Attempts + 1 : 1;
             _unschedulable[key] = (attempts, now);
+            retry = _changes != t_changesAtAttempt ? now + Backoff(attempts) : now + MaxInUnschedulable;
         }
-        _later.Schedule(key, now + MaxInUnschedulable);
+        _later.Schedule(key, retry);
     }
 
     private void WriteCondition(string ns, string name, string uid, string status, string reason, string message, DateTimeOffset now)

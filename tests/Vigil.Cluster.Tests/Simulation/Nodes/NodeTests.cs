@@ -147,4 +147,44 @@ public sealed class NodeTests(NodeClusterFixture fx) : IClassFixture<NodeCluster
         node = await fx.WaitNode("pressured-node", n => n.ConditionStatus("MemoryPressure") == "False" && n["spec"]?["taints"] is null, "pressure gone");
         node.Condition("MemoryPressure")!["reason"]!.GetValue<string>().ShouldBe("KubeletHasSufficientMemory");
     }
+
+    [Fact]
+    public async Task Under_memory_pressure_the_kubelet_evicts_the_pods_using_more_memory_than_they_request()
+    {
+        await fx.Apply("""
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: evicting-node
+              labels: {pool: evicting}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: greedy
+              annotations: {sim.vigil.io/memory-usage: 900Mi}
+            spec:
+              nodeSelector: {pool: evicting}
+              containers: [{name: cache, image: redis:7.4, resources: {requests: {memory: 256Mi}}}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: modest
+              annotations: {sim.vigil.io/memory-usage: 40Mi}
+            spec:
+              nodeSelector: {pool: evicting}
+              containers: [{name: agent, image: busybox:1.36, resources: {requests: {memory: 64Mi}}}]
+            """);
+        await fx.WaitPod("default", "greedy", p => p.Phase() == "Running", "greedy running");
+        await fx.WaitPod("default", "modest", p => p.Phase() == "Running", "modest running");
+        (await fx.Kubectl.Run("annotate", "node", "evicting-node", "sim.vigil.io/condition=MemoryPressure")).Succeeded();
+
+        var evicted = await fx.WaitPod("default", "greedy", p => p.Phase() == "Failed", "greedy evicted");
+        evicted["status"]!["reason"]!.GetValue<string>().ShouldBe("Evicted");
+        evicted["status"]!["message"]!.GetValue<string>().ShouldContain("The node was low on resource: memory.");
+        evicted["status"]!["message"]!.GetValue<string>().ShouldContain("Container cache was using 900Mi, request is 256Mi");
+        await fx.WaitEvent("default", "greedy", "Evicted", "The node was low on resource: memory.");
+        (await fx.WaitPod("default", "modest", p => p.Phase() is not null, "modest")).Phase().ShouldBe("Running");
+    }
 }
