@@ -1,6 +1,7 @@
 using Vigil.Bench.Cluster;
 
-// Each benchmark area is a sub-command: `cluster` (the simulated API server), `client`, `cel`.
+// Each benchmark area is a sub-command: `cluster` (the simulated API server), `client`, `cel`,
+// `pipeline` (detection to delivery in one process), `e2e` (the same over HTTPS against a simulated cluster).
 var command = args.Length > 0 ? args[0] : "";
 var rest = args.Length > 1 ? args[1..] : [];
 switch (command)
@@ -12,6 +13,10 @@ switch (command)
     case "scale": return await Vigil.Bench.Scale.ScaleBenchmark.RunAsync(rest);
     case "cel":
         return Vigil.Bench.Cel.CelBenchmarks.Run(rest);
+    case "pipeline":
+        return await Vigil.Bench.Pipeline.PipelineBenchmark.RunAsync(rest);
+    case "e2e":
+        return await Vigil.Bench.Pipeline.EndToEndBenchmark.RunAsync(rest);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Vigil.Bench -- <area> [options]");
         Console.Error.WriteLine("areas:");
@@ -19,5 +24,8 @@ switch (command)
         Console.Error.WriteLine("            (cluster --help for its options)");
         Console.Error.WriteLine("  client    the client: decode | decode-quick | workqueue | informer-sync [pods] full|stripped|metadata");
         Console.Error.WriteLine("  cel       CEL evaluation of a detector condition (--quick for a plain loop, otherwise BenchmarkDotNet)");
+        Console.Error.WriteLine("  pipeline  in-process: object updates/s through detectors, correlator, rules analyzer and dispatcher; memory per pod");
+        Console.Error.WriteLine("  e2e       over HTTPS: faults written to a simulated cluster -> watch -> diagnosis -> Event written back; latency");
+        Console.Error.WriteLine("            (pipeline --help, e2e --help for their options)");
         return command is "" or "--help" or "-h" ? 0 : 2;
 }

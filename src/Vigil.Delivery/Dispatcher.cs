@@ -52,9 +52,10 @@ public sealed class Dispatcher : IAsyncDisposable
         var queue = Channel.CreateBounded<Diagnosis.Diagnosis>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
+            SingleReader = _options.Concurrency == 1,
         }, _ => Counters.Add(sink.Name, DeliveryCounters.Dropped));
-        return (sink, queue, Task.Run(() => WorkAsync(sink, queue)));
+        var workers = Enumerable.Range(0, _options.Concurrency).Select(_ => Task.Run(() => WorkAsync(sink, queue)));
+        return (sink, queue, Task.WhenAll(workers));
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ internal sealed class ResultSet
     public void Add(Result r)
     {
         _results.Add(r);
-        Console.WriteLine($"  {r.Metric,-52} {Format(r.Value),14} {r.Unit,-10} {r.Target ?? "",-14} {(r.Met is null ? "" : r.Met.Value ? "MET" : "MISSED")}");
+        Console.WriteLine($"  {r.Metric,-52} {Format(r.Value),14} {r.Unit,-10} {r.Target ?? "",-14} {(r.Met is null ? "" : r.Met.Value ? "PASS" : "MISS"),-4}{(r.Note is null ? "" : "  " + r.Note)}");
     }
 
     public static string Format(double v) =>
@@ -40,7 +40,7 @@ internal sealed class ResultSet
         Console.WriteLine($"{"area",-8} {"metric",-52} {"value",14} {"unit",-10} {"target",-14} met");
         Console.WriteLine(new string('-', 110));
         foreach (var r in _results)
-            Console.WriteLine($"{r.Area,-8} {r.Metric,-52} {Format(r.Value),14} {r.Unit,-10} {r.Target ?? "",-14} {(r.Met is null ? "" : r.Met.Value ? "yes" : "NO")}");
+            Console.WriteLine($"{r.Area,-8} {r.Metric,-52} {Format(r.Value),14} {r.Unit,-10} {r.Target ?? "",-14} {(r.Met is null ? "" : r.Met.Value ? "PASS" : "MISS")}");
     }
 
     public (string Json, string Markdown) Write(string directory, string name)

@@ -17,6 +17,9 @@ public sealed class Correlator
     private readonly List<(Signal Signal, DateTimeOffset Due)> _held = [];
     private readonly Dictionary<string, OpenIncident> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _incidentBySignal = new(StringComparer.Ordinal);
+    // The open incidents on nodes and claims, which pod signals may join. Every flush looks them up, so they are kept
+    // apart from the others: scanning all open incidents made each signal cost O(open incidents).
+    private readonly Dictionary<string, OpenIncident> _openNodesAndClaims = new(StringComparer.Ordinal);
 
     private sealed class OpenIncident(Incident incident)
     {
@@ -74,6 +77,7 @@ public sealed class Correlator
             open.ActiveSignals.Remove(signalFingerprint);
             if (open.ActiveSignals.Count > 0) return [];
             _open.Remove(incidentKey);
+            _openNodesAndClaims.Remove(incidentKey);
             var resolved = open.Incident with { State = IncidentState.Resolved, LastSeen = _time.GetUtcNow() };
             return [new IncidentChange(IncidentChangeKind.Resolved, resolved)];
         }
@@ -116,7 +120,7 @@ public sealed class Correlator
                 left.RemoveAll(s => node.Contains(s) || pods.Contains(s));
             }
             // Pod signals on a node that already has an open incident join it, and make it a cascade.
-            foreach (var open in _open.Values.Where(o => o.Incident.PrimaryResource.Kind == "Node").ToList())
+            foreach (var open in _openNodesAndClaims.Values.Where(o => o.Incident.PrimaryResource.Kind == "Node").ToList())
             {
                 var pods = left.Where(s => s.Resource.Kind == "Pod" && s.Attributes.GetValueOrDefault(Signal.Attribute.Node) == open.Incident.PrimaryResource.Name).ToList();
                 if (pods.Count == 0) continue;
@@ -134,7 +138,7 @@ public sealed class Correlator
                 groups.Add(new Group(pods.Count > 0 ? "StorageCascade" : null, claim, [.. pvc, .. pods]));
                 left.RemoveAll(s => pvc.Contains(s) || pods.Contains(s));
             }
-            foreach (var open in _open.Values.Where(o => o.Incident.PrimaryResource.Kind == "PersistentVolumeClaim").ToList())
+            foreach (var open in _openNodesAndClaims.Values.Where(o => o.Incident.PrimaryResource.Kind == "PersistentVolumeClaim").ToList())
             {
                 var pods = PodsMounting(left, open.Incident.PrimaryResource);
                 if (pods.Count == 0) continue;
@@ -275,6 +279,7 @@ public sealed class Correlator
         };
         var created = new OpenIncident(incident);
         _open[key] = created;
+        if (group.Primary.Kind is "Node" or "PersistentVolumeClaim") _openNodesAndClaims[key] = created;
         Track(created, group.Signals, key);
         return new IncidentChange(IncidentChangeKind.Opened, incident);
     }

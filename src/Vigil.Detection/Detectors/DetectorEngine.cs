@@ -123,6 +123,8 @@ public sealed class DetectorEngine
     private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now)
     {
         _bySource.TryGetValue(source, out var held);
+        // Most changes are to healthy objects that held nothing before and hold nothing now: nothing to reconcile.
+        if (findings.Count == 0 && held is null) return DetectionResult.None;
         var next = new Dictionary<string, Holding>(StringComparer.Ordinal);
         var raised = new List<Signal>();
         var cleared = new List<string>();
@@ -167,7 +169,7 @@ public sealed class DetectorEngine
         }
         if (next.Count == 0) _bySource.Remove(source);
         else _bySource[source] = next;
-        if (_lastRaised.Count > 100_000) PruneCooldowns(now);
+        if (_lastRaised.Count > _pruneAbove) PruneCooldowns(now);
         return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
     }
 
@@ -194,7 +196,12 @@ public sealed class DetectorEngine
         var longest = Detectors.Max(d => d.Options.Cooldown);
         foreach (var (key, at) in _lastRaised.ToList())
             if (now - at > longest) _lastRaised.Remove(key);
+        // When most entries are still within their cooldown, pruning again on the next change would walk them all again.
+        _pruneAbove = Math.Max(PruneAbove, _lastRaised.Count * 2);
     }
+
+    private const int PruneAbove = 100_000;
+    private int _pruneAbove = PruneAbove;
 
     private static string SourceKey(KubernetesObject obj) => SourceKey(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? "");
 

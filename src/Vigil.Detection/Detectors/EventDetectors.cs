@@ -44,9 +44,9 @@ public sealed class WarningEventStorm(DetectorOptions options) : Detector<Event>
 
     protected override IEnumerable<Finding> Evaluate(Event ev, DateTimeOffset now, IClusterView cluster)
     {
-        if (ev.Type != "Warning" || ev.Metadata.Namespace is not { } ns) yield break;
+        if (ev.Type != "Warning" || IsVigils(ev) || ev.Metadata.Namespace is not { } ns) yield break;
         var since = now - Options.Window;
-        var count = cluster.List<Event>(ns).Where(e => e.Type == "Warning").Sum(e => OccurrencesSince(e, since));
+        var count = cluster.List<Event>(ns).Where(e => e.Type == "Warning" && !IsVigils(e)).Sum(e => OccurrencesSince(e, since));
         if (count > Options.Count)
             yield return new Finding("WarningEventStorm", new ResourceRef("Namespace", null, ns), $"{count} Warning events in the last {Options.Window.TotalMinutes:0} minutes");
     }
@@ -66,4 +66,7 @@ public sealed class WarningEventStorm(DetectorOptions options) : Detector<Event>
         var inside = (last.Value - since) / (last.Value - first);
         return Math.Max(1, (int)Math.Ceiling(count * inside));
     }
+
+    /// <summary>Vigil's own diagnoses (the Kubernetes Events sink's reason): reporting many incidents is not a storm of the namespace's own.</summary>
+    private static bool IsVigils(Event e) => e.Reason == "VigilDiagnosis";
 }

@@ -1,4 +1,5 @@
 using Vigil.Detection;
+using Vigil.Detection.Detectors;
 using Vigil.Diagnosis.Redaction;
 using Vigil.Kubernetes;
 using Vigil.Kubernetes.Http;
@@ -8,8 +9,10 @@ namespace Vigil.Diagnosis.Gathering;
 /// <summary>
 /// Runs every gatherer that applies to an incident at once, each within its budget. A gatherer that fails or runs out of
 /// time leaves a section with the error instead of its lines; everything is redacted before it is returned.
+/// With <paramref name="cache"/> (the operator's informer caches), the pods and nodes an incident is about and the events of
+/// its namespace are read from it instead of the API server; logs and the rest are always requested.
 /// </summary>
-public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, KubernetesClient client, Redactor redactor, GatherOptions options)
+public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, KubernetesClient client, Redactor redactor, GatherOptions options, IClusterView? cache = null)
 {
     private readonly IReadOnlyList<IGatherer> _builtIn = [.. gatherers];
     private volatile IReadOnlyList<IGatherer> _gatherers = [.. gatherers];
@@ -21,6 +24,7 @@ public sealed class EvidenceCollector(IEnumerable<IGatherer> gatherers, Kubernet
 
     public async Task<Evidence> CollectAsync(Incident incident, CancellationToken cancellationToken)
     {
+        IncidentPods.BeginCollection(cache);
         var tasks = _gatherers.Where(g => g.AppliesTo(incident)).Select(g => RunAsync(g, incident, cancellationToken)).ToList();
         var sections = await Task.WhenAll(tasks);
         return new Evidence(incident, sections);

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Vigil.Detection;
+using Vigil.Detection.Detectors;
 using Vigil.Diagnosis.Analysis;
 using Vigil.Kubernetes;
 using Vigil.Kubernetes.Http;
@@ -43,6 +45,31 @@ internal static class IncidentPods
     }
 
     public static string N(int? n) => (n ?? 0).ToString(CultureInfo.InvariantCulture);
+
+    // The gatherers of one incident run at once and three of them (description, current and previous logs) read the same
+    // pods: within one collection the first read of a pod is shared, so each pod is read once and all see the same state.
+    // Where the operator's informer caches are given, pods, nodes and events are read from them, without a request.
+    private sealed record Collection(ConcurrentDictionary<string, Task<Pod?>> Reads, IClusterView? Cache);
+
+    private static readonly AsyncLocal<Collection?> Current = new();
+
+    /// <summary>Starts sharing reads among the gatherers started after it, in the caller's async flow.</summary>
+    public static void BeginCollection(IClusterView? cache) => Current.Value = new Collection(new ConcurrentDictionary<string, Task<Pod?>>(StringComparer.Ordinal), cache);
+
+    public static Task<Pod?> GetAsync(KubernetesClient client, ResourceRef pod, CancellationToken cancellationToken)
+    {
+        if (Current.Value is not { } collection) return client.Resource<Pod>().TryGetAsync(pod.Name, pod.Namespace, cancellationToken);
+        if (collection.Cache?.Get<Pod>(pod.Namespace, pod.Name) is { } cached) return Task.FromResult<Pod?>(cached);
+        return collection.Reads.GetOrAdd(pod.Key, _ => client.Resource<Pod>().TryGetAsync(pod.Name, pod.Namespace, cancellationToken));
+    }
+
+    /// <summary>A namespace's events from the informer caches, in the order the API lists them (by name); null without caches.</summary>
+    public static List<Event>? CachedEvents(string ns, Func<Event, bool> filter) =>
+        Current.Value?.Cache is { } cache ? [.. cache.List<Event>(ns).Where(filter).OrderBy(e => e.Metadata.Name, StringComparer.Ordinal)] : null;
+
+    /// <summary>A cluster-scoped or namespaced object from the informer caches when the collection has them, else from the API.</summary>
+    public static async Task<T?> GetAsync<T>(KubernetesClient client, string? ns, string name, CancellationToken cancellationToken) where T : KubernetesObject, IKubernetesResource =>
+        Current.Value?.Cache?.Get<T>(ns, name) ?? await client.Resource<T>().TryGetAsync(name, ns, cancellationToken);
 }
 
 /// <summary>What `kubectl describe pod` shows that matters for a diagnosis; environment values from Secrets are never read.</summary>
@@ -57,7 +84,7 @@ public sealed class PodGatherer(GatherOptions options) : IGatherer
         var lines = new List<string>();
         foreach (var r in IncidentPods.Of(incident, options.MaxPods))
         {
-            var pod = await client.Resource<Pod>().TryGetAsync(r.Name, r.Namespace, cancellationToken);
+            var pod = await IncidentPods.GetAsync(client, r, cancellationToken);
             if (pod is null)
             {
                 lines.Add($"Pod {r.Namespace}/{r.Name}: no longer exists");
@@ -116,9 +143,10 @@ public sealed class PodEventsGatherer(GatherOptions options) : IGatherer
         var lines = new List<string>();
         foreach (var r in IncidentPods.Of(incident, options.MaxPods))
         {
-            var events = await client.Resource<Event>().ListAsync(r.Namespace,
-                new ListOptions { FieldSelector = $"involvedObject.name={r.Name},involvedObject.namespace={r.Namespace}" }, cancellationToken);
-            foreach (var e in events.Items.OrderBy(e => e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue))
+            var events = IncidentPods.CachedEvents(r.Namespace!, e => e.InvolvedObject?.Name == r.Name && e.InvolvedObject?.Namespace == r.Namespace)
+                ?? (await client.Resource<Event>().ListAsync(r.Namespace,
+                    new ListOptions { FieldSelector = $"involvedObject.name={r.Name},involvedObject.namespace={r.Namespace}" }, cancellationToken)).Items;
+            foreach (var e in events.OrderBy(e => e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue))
                 lines.Add($"{r.Name}: {e.Type} {e.Reason} (x{IncidentPods.N(e.Count ?? 1)}): {e.Message}");
         }
         return lines;
@@ -139,7 +167,7 @@ public sealed class LogsGatherer(GatherOptions options, bool previous) : IGather
         if (pods.Count == 0) pods = await IncidentPods.OfJobsAsync(incident, client, options.MaxPods, cancellationToken);
         foreach (var r in pods)
         {
-            var pod = await client.Resource<Pod>().TryGetAsync(r.Name, r.Namespace, cancellationToken);
+            var pod = await IncidentPods.GetAsync(client, r, cancellationToken);
             if (pod is null) continue;
             foreach (var status in (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []))
             {
@@ -176,7 +204,7 @@ public sealed class NodeGatherer : IGatherer
     public async Task<IReadOnlyList<string>> CollectAsync(Incident incident, KubernetesClient client, CancellationToken cancellationToken)
     {
         var name = NodeName(incident)!;
-        var node = await client.Resource<Node>().TryGetAsync(name, null, cancellationToken);
+        var node = await IncidentPods.GetAsync<Node>(client, null, name, cancellationToken);
         if (node is null) return [$"Node {name}: does not exist"];
         var lines = new List<string> { $"Node {name}: unschedulable={node.Spec?.Unschedulable == true}" };
         foreach (var c in node.Status?.Conditions ?? [])
@@ -332,8 +360,12 @@ public sealed class NamespaceEventsGatherer(GatherOptions options) : IGatherer
     public async Task<IReadOnlyList<string>> CollectAsync(Incident incident, KubernetesClient client, CancellationToken cancellationToken)
     {
         var since = client.TimeProvider.GetUtcNow() - options.NamespaceEventsWindow;
-        var events = await client.Resource<Event>().ListAsync(Namespace(incident), new ListOptions { FieldSelector = "type=Warning" }, cancellationToken);
-        return [.. events.Items
+        // Vigil's own diagnoses (reason VigilDiagnosis, written by the Kubernetes Events sink) are not evidence of what goes
+        // wrong, and leaving them to the server keeps this list from growing with every incident Vigil reports.
+        var ns = Namespace(incident)!;
+        var events = IncidentPods.CachedEvents(ns, e => e.Type == "Warning" && e.Reason != "VigilDiagnosis")
+            ?? (await client.Resource<Event>().ListAsync(ns, new ListOptions { FieldSelector = "type=Warning,reason!=VigilDiagnosis" }, cancellationToken)).Items;
+        return [.. events
             .Where(e => (e.LastTimestamp?.Value ?? e.EventTime?.Value ?? DateTimeOffset.MinValue) >= since)
             .OrderByDescending(e => e.LastTimestamp?.Value ?? e.EventTime?.Value)
             .Take(20)

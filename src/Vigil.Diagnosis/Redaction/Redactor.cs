@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Vigil.Diagnosis.Redaction;
@@ -62,6 +64,15 @@ public sealed partial class Redactor
     [GeneratedRegex(@"(?i)((?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=)([^;\s&]+)", RegexOptions.CultureInvariant, 200)]
     private static partial Regex ConnectionStringKeys();
 
+    // Words one of which every SecretAssignment match contains (password/passwd, pwd, secret, token, *key, auth, credential).
+    // That regex has no literal prefix, so it is tried at every position of every line: most evidence lines name no
+    // secret and are skipped with one vectorized search. Case-insensitive regex matching also equates a few non-ASCII
+    // letters with ASCII ones (the Kelvin sign with k), so lines with non-ASCII text always go through the regex.
+    private static readonly SearchValues<string> SecretKeyWords =
+        SearchValues.Create(["passw", "pwd", "secret", "token", "key", "auth", "credential"], StringComparison.OrdinalIgnoreCase);
+
+    private static bool MayAssignSecret(string text) => text.AsSpan().ContainsAny(SecretKeyWords) || !Ascii.IsValid(text);
+
     public string Redact(string text)
     {
         if (string.IsNullOrEmpty(text)) return text;
@@ -70,10 +81,11 @@ public sealed partial class Redactor
             text = PemPrivateKey().Replace(text, Mask);
             text = Jwt().Replace(text, Mask);
             text = CloudKeys().Replace(text, Mask);
-            text = UrlCredentials().Replace(text, m => m.Groups[1].Value + Mask + m.Groups[3].Value);
-            text = ConnectionStringKeys().Replace(text, m => m.Groups[1].Value + Mask);
+            // Both need a literal the line may not have: "://" in a URL, "=" after a key.
+            if (text.Contains("://", StringComparison.Ordinal)) text = UrlCredentials().Replace(text, m => m.Groups[1].Value + Mask + m.Groups[3].Value);
+            if (text.Contains('=', StringComparison.Ordinal)) text = ConnectionStringKeys().Replace(text, m => m.Groups[1].Value + Mask);
             text = AuthScheme().Replace(text, m => m.Groups[1].Value + " " + Mask);
-            text = SecretAssignment().Replace(text, m => m.Groups[1].Value + (m.Groups[2].Value.StartsWith('"') ? "\"" + Mask + "\"" : Mask));
+            if (MayAssignSecret(text)) text = SecretAssignment().Replace(text, m => m.Groups[1].Value + (m.Groups[2].Value.StartsWith('"') ? "\"" + Mask + "\"" : Mask));
             foreach (var custom in _custom)
                 text = custom.Replace(text, m => m.Groups["secret"] is { Success: true } g
                     ? m.Value[..(g.Index - m.Index)] + Mask + m.Value[(g.Index - m.Index + g.Length)..]

@@ -51,7 +51,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Filter = new SignalFilter(options.Filters, time);
         Correlator = new Correlator(options.Correlation, time);
         var redactor = new Redactor(options.RedactionPatterns);
-        Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather);
+        Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather, _view);
         Analyzer = new RulesAnalyzer(time);
         Dispatcher = new Dispatcher(sinks.Select(s => new TimedSink(s, Counters, time)), options.Delivery, time);
         _diagnosing = new SemaphoreSlim(Math.Max(1, options.DiagnosisConcurrency));
@@ -160,7 +160,31 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     private void Forget(KubernetesObject obj) => Apply(Engine.Forget(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? ""));
 
-    private void Rescan() => Apply(Engine.Rescan(_caches.SelectMany(c => c()), _view));
+    // A rescan goes over every cached object. In one work item it held up the changes arriving meanwhile for as long as
+    // the pass took (seconds with 100,000 objects); in slices, each queued behind what arrived during the previous one.
+    private const int RescanSlice = 1_000;
+    private bool _rescanning;
+
+    private void Rescan()
+    {
+        if (_rescanning) return;
+        _rescanning = true;
+        RescanFrom([.. _caches.SelectMany(c => c())], 0);
+    }
+
+    private void RescanFrom(KubernetesObject[] objects, int start)
+    {
+        var end = Math.Min(objects.Length, start + RescanSlice);
+        try
+        {
+            Apply(Engine.Rescan(objects[start..end], _view));
+        }
+        finally
+        {
+            if (end < objects.Length) Post(() => RescanFrom(objects, end));
+            else _rescanning = false;
+        }
+    }
 
     private void Apply(DetectionResult result)
     {
