@@ -127,13 +127,17 @@ public sealed class CustomResourcesEndToEndTests : IAsyncLifetime
         _diagnoses.ShouldNotContain(d => d.Incident.Signals.Any(s => s.Resource.Name == "new-api"));
         _diagnoses.ShouldNotContain(d => d.Incident.Signals.Any(s => s.Resource.Namespace == "quiet"));
 
+        // The Detector's status counts what it fired.
+        await WaitFor(async () => int.TryParse(await KubectlOutput("get", "detector", "deprecated-image", "-n", "shop", "-o", "jsonpath={.status.firedTotal}"), out var fired) && fired >= 1,
+            "the Detector's status to count its signal");
+
         // An invalid update is reported in the Detector's status; the valid version keeps running.
         (await Kubectl(null, "patch", "detector", "deprecated-image", "-n", "shop", "--type=merge", "-p", """{"spec":{"condition":"pod.spec.containers.exists(c, c.image.endsWith("}}""")).ShouldBe(0);
         await WaitFor(async () => (await KubectlOutput("get", "detector", "deprecated-image", "-n", "shop", "-o", "jsonpath={.status.conditions[?(@.type==\"Valid\")].status}")) == "False",
             "the Detector to report Valid=False");
         _vigil.Pipeline.DetectorResources!.Active.Single().Definition.Condition.ShouldContain("params.tag");
-        var fired = await KubectlOutput("get", "detector", "deprecated-image", "-n", "shop", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}");
-        fired.ShouldContain("generation 1 keeps running");
+        var ready = await KubectlOutput("get", "detector", "deprecated-image", "-n", "shop", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}");
+        ready.ShouldContain("generation 1 keeps running");
     }
 
     private static async Task WaitFor(Func<bool> done, string what) => await WaitFor(() => Task.FromResult(done()), what);
