@@ -1,26 +1,10 @@
-using System.Diagnostics;
+using Vigil.Cli.Tests.Support;
 
 namespace Vigil.Cli.Tests;
 
 public sealed class CelCommandTests
 {
-    private static async Task<(int Exit, string Stdout, string Stderr)> Vigil(string? stdin, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vigil.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        if (stdin is not null)
-        {
-            await p.StandardInput.WriteAsync(stdin);
-            p.StandardInput.Close();
-        }
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Vigil(string? stdin, params string[] args) => VigilCli.RunAsync(stdin, args);
 
     [Fact]
     public async Task A_condition_is_evaluated_against_an_object_given_as_a_variable()

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Vigil.Cli.Tests.Support;
 
 namespace Vigil.Cli.Tests;
 
@@ -103,26 +103,7 @@ public sealed class EvalCommandTests : IDisposable
         stdout.ShouldContain("Exit codes: 0");
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Vigil(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vigil.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Vigil(params string[] args) => VigilCli.RunAsync(null, args);
 
     public void Dispose()
     {

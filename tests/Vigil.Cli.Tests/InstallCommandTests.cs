@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Vigil.Cluster;
 using Vigil.Cluster.Server;
+using Vigil.Cli.Tests.Support;
 
 namespace Vigil.Cli.Tests;
 
@@ -30,13 +30,13 @@ public sealed class InstallCommandTests : IAsyncLifetime
             _cluster.Operations.Get(crds, null, name)["spec"]!["group"]!.GetValue<string>().ShouldBe("vigil.io");
         _cluster.Operations.Registry.Find("vigil.io", "v1alpha1", "detectors").ShouldNotBeNull();
 
-        (await Vigil("install", "crds", "--kubeconfig", Kubeconfig)).Code.ShouldBe(0);
+        (await Vigil("install", "crds", "--kubeconfig", Kubeconfig)).Exit.ShouldBe(0);
     }
 
     [Fact]
     public async Task Dry_run_changes_nothing_and_print_writes_yaml_kubectl_can_apply()
     {
-        (await Vigil("install", "crds", "--kubeconfig", Kubeconfig, "--dry-run")).Code.ShouldBe(0);
+        (await Vigil("install", "crds", "--kubeconfig", Kubeconfig, "--dry-run")).Exit.ShouldBe(0);
         _cluster.Operations.Registry.Find("vigil.io", "v1alpha1", "detectors").ShouldBeNull();
 
         var (code, yaml, _) = await Vigil("install", "crds", "--print");
@@ -53,18 +53,7 @@ public sealed class InstallCommandTests : IAsyncLifetime
         stderr.ShouldContain("nope");
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> Vigil(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vigil.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> Vigil(params string[] args) => VigilCli.RunAsync(null, args);
 
     public async Task DisposeAsync()
     {
