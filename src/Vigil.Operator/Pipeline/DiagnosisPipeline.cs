@@ -113,7 +113,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     private void Watch<T>() where T : KubernetesObject, IKubernetesResource
     {
-        var informer = _informers.For<T>();
+        var informer = InformerClusterView.Informer<T>(_informers);
         informer.AddEventHandler(
             onAdd: (obj, _) => Post(() => Observe(obj)),
             onUpdate: (_, obj) => Post(() => Observe(obj)),
