@@ -11,13 +11,12 @@ internal static class InstallCommand
 {
     public static Command Create()
     {
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)." };
-        var context = new Option<string?>("--context") { Description = "The kubeconfig context to use (default: its current context)." };
+        var connection = new KubeconfigOptions();
         var dryRun = new Option<bool>("--dry-run") { Description = "Ask the API server to validate without persisting anything." };
         var print = new Option<bool>("--print") { Description = "Print the CRDs as YAML instead of applying them (for kubectl apply -f - or GitOps)." };
         var crds = new Command("crds", "Install or upgrade Vigil's CustomResourceDefinitions (Detector, Gatherer, Policy, Sink) with server-side apply.")
         {
-            kubeconfig, context, dryRun, print,
+            connection.Kubeconfig, connection.Context, dryRun, print,
         };
         crds.SetAction(async (result, cancellationToken) =>
         {
@@ -26,15 +25,9 @@ internal static class InstallCommand
                 foreach (var (_, yaml) in CrdInstaller.Manifests()) Console.Write(yaml.TrimEnd() + "\n---\n");
                 return 0;
             }
-            KubernetesClientConfiguration configuration;
-            try
+            if (connection.Load(result, out var error) is not { } configuration)
             {
-                var path = result.GetValue(kubeconfig);
-                configuration = KubeConfigLoader.Load(new KubeConfigLoadOptions { Paths = path is null ? null : [path], Context = result.GetValue(context) }, TimeProvider.System);
-            }
-            catch (Exception e) when (e is KubeConfigException or IOException)
-            {
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: {error}");
                 return 2;
             }
             using var client = new KubernetesClient(configuration);

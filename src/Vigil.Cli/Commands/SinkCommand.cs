@@ -16,30 +16,20 @@ internal static class SinkCommand
     {
         var name = new Argument<string>("NAME") { Description = "The Sink resource's name." };
         var ns = new Option<string>("--namespace", "-n") { Description = "The Sink's namespace.", DefaultValueFactory = _ => "vigil-system" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)." };
-        var context = new Option<string?>("--context") { Description = "The kubeconfig context to use." };
+        var connection = new KubeconfigOptions();
         var severity = new Option<string>("--severity") { Description = "Severity of the test diagnosis: critical, warning or info (a sink drops what is below its filter).", DefaultValueFactory = _ => "critical" };
         var test = new Command("test", """
             Send a synthetic diagnosis through a configured Sink, exactly as the operator would build it (secrets, template,
             SSRF rules), and report the result. Exit codes: 0 delivered, 1 not delivered or the Sink is invalid, 2 usage error.
             """)
         {
-            name, ns, kubeconfig, context, severity,
+            name, ns, connection.Kubeconfig, connection.Context, severity,
         };
         test.SetAction(async (result, cancellationToken) =>
         {
             if (!Enum.TryParse<Severity>(result.GetValue(severity), ignoreCase: true, out var level) || !Enum.IsDefined(level))
                 return await Fail(2, $"--severity must be critical, warning or info, not \"{result.GetValue(severity)}\"");
-            KubernetesClientConfiguration configuration;
-            try
-            {
-                var path = result.GetValue(kubeconfig);
-                configuration = KubeConfigLoader.Load(new KubeConfigLoadOptions { Paths = path is null ? null : [path], Context = result.GetValue(context) }, TimeProvider.System);
-            }
-            catch (Exception e) when (e is KubeConfigException or IOException)
-            {
-                return await Fail(2, e.Message);
-            }
+            if (connection.Load(result, out var error) is not { } configuration) return await Fail(2, error!);
             using var client = new KubernetesClient(configuration);
             var key = $"{result.GetValue(ns)}/{result.GetValue(name)}";
             CountingSink sink;
