@@ -71,7 +71,7 @@ public static class PagerDutySink
             ["summary"] = SlackSink.Truncate($"[{d.Category.ToString().ToLowerInvariant()}] {r.Key}: {d.RootCause}", 1024),
             ["source"] = r.Key,
             ["severity"] = d.Severity switch { Severity.Critical => "critical", Severity.Warning => "warning", _ => "info" },
-            ["timestamp"] = d.DiagnosedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["timestamp"] = new Kubernetes.Models.Time(d.DiagnosedAt).ToString(),
             ["component"] = $"{r.Kind}/{r.Name}",
             ["class"] = d.Category.ToString().ToLowerInvariant(),
             ["custom_details"] = DiagnosisJson.ToJson(d),

@@ -17,7 +17,7 @@ internal static class ResourceConditions
             var previous = existing?.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type);
             var since = previous is not null && previous["status"]?.GetValue<string>() == statusText && previous["lastTransitionTime"] is { } t
                 ? t.DeepClone()
-                : JsonValue.Create(now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                : JsonValue.Create(new Kubernetes.Models.Time(now).ToString());
             result.Add(new JsonObject
             {
                 ["type"] = type,

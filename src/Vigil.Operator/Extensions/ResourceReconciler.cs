@@ -197,7 +197,7 @@ public abstract partial class ResourceReconciler<TCompiled> : IAsyncDisposable w
         _client.Unstructured(_type).PatchStatusAsync(resource.Metadata.Name!, Patch.Merge(new JsonObject { ["status"] = status }.ToJsonString()),
             resource.Metadata.Namespace, cancellationToken: _stop.Token);
 
-    protected static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    protected static string Timestamp(DateTimeOffset at) => new Time(at).ToString();
 
     protected static string? Text(JsonObject? obj, string name) => ResourceFields.Text(obj, name);
 
