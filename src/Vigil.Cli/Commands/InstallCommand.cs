@@ -17,9 +17,9 @@ internal static class InstallCommand
         var overlays = ManifestRenderer.Embedded.Overlays;
         var overlay = new Option<string>("--overlay")
         {
-            Description = $"Which deploy/overlays to install: {string.Join(" or ", overlays)} (one replica, or three that split the namespaces).",
+            Description = "Which of deploy/overlays to install: single (one replica watching every namespace) or sharded (three replicas that split the namespaces).",
             DefaultValueFactory = _ => "single",
-            HelpName = string.Join("|", overlays),
+            HelpName = "single|sharded",
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Ask the API server to validate every object (server-side dry run) without persisting anything." };
         var print = new Option<bool>("--print") { Description = "Print the objects as one YAML stream instead of applying them (for kubectl apply -f - or GitOps); needs no cluster." };

@@ -36,6 +36,8 @@ public sealed class ManifestRendererTests
         var deployment = ManifestRenderer.Embedded.Render(overlay).Single(m => m.Kind == "Deployment");
         var yaml = deployment.ToYaml();
         yaml.ShouldContain($"replicas: {replicas}\n");
+        // Switching overlays must roll the pods, which read their configuration only at start.
+        yaml.Contains("vigil.io/overlay: sharded", StringComparison.Ordinal).ShouldBe(overlay == "sharded");
         yaml.ShouldContain("- name: POD_NAME\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.name");
         yaml.ShouldContain("- name: POD_NAMESPACE\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.namespace");
     }
