@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Vigil.Cli.Tests.Support;
 using Vigil.Cluster;
+using Vigil.Cluster.Api;
 using Vigil.Cluster.Serialization;
 using Vigil.Cluster.Server;
 
@@ -89,6 +90,22 @@ public sealed class InstallOverlayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dry_run_on_a_server_that_refuses_objects_in_a_missing_namespace_says_which_were_not_validated()
+    {
+        // What a real API server's NamespaceLifecycle admission does; the simulated cluster does not by default.
+        _cluster.Operations.AddAdmissionPlugin(new NamespaceLifecycle(_cluster.Operations));
+
+        var (code, stdout, stderr) = await Vigil("install", "--dry-run", "--kubeconfig", Kubeconfig);
+        code.ShouldBe(0, stderr);
+        var lines = Lines(stdout);
+        lines.ShouldContain("namespace/vigil-system created (server dry run)");
+        lines.ShouldContain("clusterrole.rbac.authorization.k8s.io/vigil created (server dry run)");
+        lines.ShouldContain("deployment.apps/vigil created (server dry run), not validated: namespace vigil-system does not exist yet");
+        lines.Count(l => l.EndsWith("not validated: namespace vigil-system does not exist yet", StringComparison.Ordinal)).ShouldBe(7);
+        (await KubectlResult("get", "namespace", "vigil-system")).Exit.ShouldNotBe(0);
+    }
+
+    [Fact]
     public async Task Bad_usage_exits_2_with_the_reason()
     {
         var unknown = await Vigil("install", "--overlay", "triple", "--print");
@@ -102,6 +119,17 @@ public sealed class InstallOverlayTests : IAsyncLifetime
         var noKubeconfig = await Vigil("install", "--kubeconfig", Path.Combine(_dir, "missing-kubeconfig"));
         noKubeconfig.Exit.ShouldBe(2);
         noKubeconfig.Stderr.ShouldContain("missing-kubeconfig");
+    }
+
+    private sealed class NamespaceLifecycle(ResourceOperations operations) : IAdmissionPlugin
+    {
+        public void Admit(AdmissionRequest request)
+        {
+            if (request.Operation != AdmissionOperation.Create || !request.Type.Namespaced) return;
+            var ns = request.Object?["metadata"]?["namespace"]?.GetValue<string>();
+            var namespaces = operations.Registry.Find("", "v1", "namespaces")!;
+            if (ns is not null && operations.TryGetStored(namespaces, null, ns) is null) throw ApiException.NotFound("namespaces", ns);
+        }
     }
 
     private static string Normalise(JsonNode node) => Sorted(node)!.ToJsonString();
