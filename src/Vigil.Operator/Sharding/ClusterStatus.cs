@@ -222,7 +222,7 @@ public sealed record ClusterStatus
             {
                 var owned = shards.PerMember.GetValueOrDefault(gone);
                 problems.Add(owned > 0
-                    ? $"member {gone} owns {owned} namespace{(owned == 1 ? "" : "s")} in shard map epoch {shards.Epoch} but is not live: they are unwatched until the leader rebalances"
+                    ? $"member {gone} owns {owned} namespace{(owned == 1 ? "" : "s")} in shard map epoch {shards.Epoch} but is not live: nobody watches them until the leader rebalances"
                     : $"member {gone} is in shard map epoch {shards.Epoch} but is not live");
             }
         }
