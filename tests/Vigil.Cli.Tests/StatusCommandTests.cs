@@ -161,7 +161,7 @@ public sealed class StatusCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_bad_kubeconfig_rejected_credentials_or_a_missing_namespace_exit_2_naming_the_problem()
+    public async Task A_bad_kubeconfig_an_unreachable_server_rejected_credentials_or_a_missing_namespace_exit_2_naming_the_problem()
     {
         var (code, stdout, stderr) = await Vigil("status", "--kubeconfig", Path.Combine(_dir, "missing"));
         code.ShouldBe(2);
@@ -174,6 +174,12 @@ public sealed class StatusCommandTests : IAsyncLifetime
         (code, _, stderr) = await Vigil("status", "--kubeconfig", wrongToken);
         code.ShouldBe(2);
         stderr.ShouldContain("rejected the kubeconfig's credentials");
+
+        var nowhere = Path.Combine(_dir, "nowhere");
+        await File.WriteAllTextAsync(nowhere, (await File.ReadAllTextAsync(Kubeconfig)).Replace(_cluster.Address.ToString().TrimEnd('/'), "https://127.0.0.1:1", StringComparison.Ordinal));
+        (code, _, stderr) = await Vigil("status", "--kubeconfig", nowhere);
+        code.ShouldBe(2);
+        stderr.ShouldContain("cannot reach the API server https://127.0.0.1:1/");
 
         (code, _, stderr) = await Vigil("status", "--kubeconfig", Kubeconfig, "--namespace", "no-such-namespace");
         code.ShouldBe(2);

@@ -79,6 +79,12 @@ public sealed record ClusterStatus
         var reporting = live.Where(m => m.StatusPublished).ToList();
         var sharded = reporting.Count > 0 ? reporting.Any(m => m.Sharded) : leaderLease is not null || shardMap is not null;
         var leader = sharded ? LeaderFromLease(leaderLease, now, skew) : LeaderFromMembers(live);
+        if (sharded)
+        {
+            // The Lease decides who leads; a member's own claim may be one renewal old.
+            members = members.Select(m => m with { Leader = leader is { Live: true } l && l.Identity == m.Identity }).ToList();
+            live = members.Where(m => m.Live).ToList();
+        }
         var shards = map is null ? null : Summarise(map, members);
         var incidents = members
             .SelectMany(m => m.RecentIncidents.Select(i => new MemberIncident(i.At, m.Identity, i.Resource, i.Category, i.Severity, i.Summary)))
