@@ -204,7 +204,7 @@ internal static class StatusCommand
         ({ } watching, { } assigned) => $"{watching} ({assigned} in map)",
     };
 
-    private static string Epochs(MemberSummary m, long? published) => published is null && m.EpochApplied is null
+    private static string Epochs(MemberSummary m, long? published) => published is null && !m.Sharded
         ? "-"
         : $"{(m.EpochApplied ?? m.EpochRunning)?.ToString(CultureInfo.InvariantCulture) ?? "?"}/{published?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
 
@@ -216,12 +216,5 @@ internal static class StatusCommand
 
     private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture);
 
-    internal static string Duration(TimeSpan span)
-    {
-        if (span < TimeSpan.Zero) span = TimeSpan.Zero; // the replica's clock is a little ahead of ours
-        return span.TotalDays >= 1 ? $"{(int)span.TotalDays}d{span.Hours}h"
-            : span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes}m"
-            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds}s"
-            : $"{(int)span.TotalSeconds}s";
-    }
+    private static string Duration(TimeSpan span) => ClusterStatus.Duration(span);
 }

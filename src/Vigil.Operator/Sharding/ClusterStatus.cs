@@ -241,8 +241,18 @@ public sealed record ClusterStatus
         : $"{string.Join(", ", shards.MembersBehind)} has not applied epoch {shards.Epoch}";
 
     private static string Ago(DateTimeOffset now, DateTimeOffset? at) => at is { } t
-        ? $"{Math.Max(0, (now - t).TotalSeconds):0} s ago ({t.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture)})"
+        ? $"{Duration(now - t)} ago ({t.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", CultureInfo.InvariantCulture)})"
         : "(no renewTime)";
+
+    /// <summary>A span as people read it: <c>42s</c>, <c>5m12s</c>, <c>3h4m</c>, <c>2d1h</c>.</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero; // the replica's clock is a little ahead of ours
+        return span.TotalDays >= 1 ? $"{(int)span.TotalDays}d{span.Hours}h"
+            : span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes}m"
+            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds}s"
+            : $"{(int)span.TotalSeconds}s";
+    }
 }
 
 /// <summary>The replica doing the cluster-scoped work: the holder of the leader Lease, or the only replica with sharding off.</summary>
