@@ -83,7 +83,6 @@ public sealed record ClusterStatus
         {
             // The Lease decides who leads; a member's own claim may be one renewal old.
             members = members.Select(m => m with { Leader = leader is { Live: true } l && l.Identity == m.Identity }).ToList();
-            live = members.Where(m => m.Live).ToList();
         }
         var shards = map is null ? null : Summarise(map, members);
         var incidents = members
