@@ -17,6 +17,8 @@ switch (command)
         return await Vigil.Bench.Pipeline.PipelineBenchmark.RunAsync(rest);
     case "e2e":
         return await Vigil.Bench.Pipeline.EndToEndBenchmark.RunAsync(rest);
+    case "sharding":
+        return await Vigil.Bench.Sharding.ShardingBenchmark.RunAsync(rest);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Vigil.Bench -- <area> [options]");
         Console.Error.WriteLine("areas:");
@@ -27,5 +29,7 @@ switch (command)
         Console.Error.WriteLine("  pipeline  in-process: object updates/s through detectors, correlator, rules analyzer and dispatcher; memory per pod");
         Console.Error.WriteLine("  e2e       over HTTPS: faults written to a simulated cluster -> watch -> diagnosis -> Event written back; latency");
         Console.Error.WriteLine("            (pipeline --help, e2e --help for their options)");
+        Console.Error.WriteLine("  sharding  `vigil run` processes splitting namespaces: rebalance when a replica joins or leaves, leader failover");
+        Console.Error.WriteLine("            (sharding --help for its options)");
         return command is "" or "--help" or "-h" ? 0 : 2;
 }

@@ -236,6 +236,18 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri(address) };
         await Until(async () => Exposition.Parse(await http.GetStringAsync("/metrics")).Value("vigil_incidents_duplicate_total") > 0,
             "the survivor to count inherited incidents as duplicates");
+        // The runbook's first command agrees: one live replica, the leader, every namespace assigned, nothing needing attention.
+        // (The killed leader's Lease counts as live for `vigil status` until its duration and the clock-skew allowance pass.)
+        JsonNode? status = null;
+        await Until(async () =>
+        {
+            var (exit, json, _) = await VigilCli.RunAsync(null, ["status", "--kubeconfig", _kubeconfig, "-n", SystemNamespace, "-o", "json"]);
+            status = JsonNode.Parse(json);
+            return exit == 0 && status!["members"]!.AsArray().Count(m => m!["live"]!.GetValue<bool>()) == 1;
+        }, "vigil status to report one healthy replica");
+        status!["leader"]!["identity"]!.GetValue<string>().ShouldBe(survivors[1]);
+        status["members"]!.AsArray().Single(m => m!["live"]!.GetValue<bool>())!["identity"]!.GetValue<string>().ShouldBe(survivors[1]);
+
         var counts = _delivered.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
         counts.Where(c => c.Value > 1).Select(c => $"{c.Key} ×{c.Value}").ShouldBeEmpty("delivered more than once");
         counts.Keys.Order().ShouldBe(expected.Order(), "delivered faults");

@@ -38,6 +38,7 @@ public sealed partial class Replica : IAsyncDisposable
     private readonly Lock _recentGate = new();
     private readonly LinkedList<RecentIncident> _recent = new();
     private SharedInformer<ConfigMap>? _mapInformer;
+    private MemberObserver? _members;
     private long _appliedEpoch;
     private int _following = 1;
     private long _leaderTransitions;
@@ -111,6 +112,8 @@ public sealed partial class Replica : IAsyncDisposable
         });
         _mapInformer.AddEventHandler(onAdd: (m, _) => Offer(m), onUpdate: (_, m) => Offer(m));
         _mapInformer.Start();
+        _members = new MemberObserver(_client, _namespace, _options.LeaseDuration, _time);
+        _members.Start();
         _loops.Add(Task.Run(ApplyMapsAsync));
         _loops.Add(Task.Run(CampaignAsync));
     }
@@ -186,7 +189,7 @@ public sealed partial class Replica : IAsyncDisposable
         LogLeading(_logger, Identity);
         await RenewAsync(leading);
         await _pipeline.SetClusterScopeAsync(true, AppliedEpoch, leading);
-        var coordinator = new ShardCoordinator(_client, _namespace, Identity, _options, _time, _logger);
+        var coordinator = new ShardCoordinator(_client, _namespace, Identity, _options, _members!, _time, _logger);
         await coordinator.RunAsync(leading);
     }
 
@@ -295,6 +298,7 @@ public sealed partial class Replica : IAsyncDisposable
         _maps.Writer.TryComplete();
         if (_mapInformer is not null) await _mapInformer.StopAsync();
         await Task.WhenAll(_loops);
+        if (_members is not null) await _members.DisposeAsync();
     }
 
     /// <summary>

@@ -11,13 +11,11 @@ namespace Vigil.Operator.Sharding;
 /// <summary>
 /// The leader's half of sharding: watches the namespaces and the member Leases, and publishes the <see cref="ShardMap"/>
 /// that <see cref="ShardPlanner"/> decides whenever either changes (and every retry period, so an expired member is noticed
-/// without an event). A member counts as live while its Lease keeps changing: like client-go's leader election, expiry is
-/// measured on this replica's clock from when it last saw the Lease change, never by comparing the writer's clock with ours.
+/// without an event). Who is live comes from the <see cref="MemberObserver"/> the replica has run since it started.
 /// </summary>
-internal sealed partial class ShardCoordinator(KubernetesClient client, string @namespace, string identity, ShardingOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class ShardCoordinator(KubernetesClient client, string @namespace, string identity, ShardingOptions options, MemberObserver members, TimeProvider time, ILogger logger)
 {
     private readonly ResourceClient<ConfigMap> _configMaps = client.Resource<ConfigMap>();
-    private readonly Dictionary<string, (string Version, long SeenAt)> _seen = new(StringComparer.Ordinal);
     private readonly NamespacePattern[] _excluded = [.. options.ExcludedNamespaces.Select(p => new NamespacePattern(p))];
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -28,21 +26,31 @@ internal sealed partial class ShardCoordinator(KubernetesClient client, string @
     {
         await using var informers = new SharedInformerFactory(client);
         var namespaces = informers.ForMetadata(Namespace.ResourceType);
-        var members = informers.For<Lease>(@namespace, labelSelector: ShardProtocol.MemberLabel);
         namespaces.AddEventHandler(onAdd: (_, _) => Poke(), onDelete: (_, _) => Poke());
-        members.AddEventHandler(onAdd: (_, _) => Poke(), onUpdate: (_, _) => Poke(), onDelete: (_, _) => Poke());
-        informers.Start();
-        if (!await informers.WaitForCacheSyncAsync(leading)) return;
-        // Members already there count as just seen: a new leader does not know how fresh they were.
+        members.Changed += Poke;
+        try
+        {
+            informers.Start();
+            if (!await informers.WaitForCacheSyncAsync(leading) || !await members.WaitForSyncAsync(leading)) return;
+            await CoordinateAsync(namespaces, leading);
+        }
+        finally
+        {
+            members.Changed -= Poke;
+        }
+    }
+
+    private async Task CoordinateAsync(SharedInformer<PartialObjectMetadata> namespaces, CancellationToken leading)
+    {
         var (current, version) = await ReadMapAsync(leading);
         var lastCleanup = time.GetTimestamp();
         while (!leading.IsCancellationRequested)
         {
             try
             {
-                var live = Live(members.Indexer.List());
-                var applied = members.Indexer.List().Where(m => live.Contains(Identity(m)))
-                    .ToDictionary(Identity, AppliedEpoch, StringComparer.Ordinal);
+                var live = members.Live();
+                var applied = members.Leases.Where(m => live.Contains(MemberObserver.Identity(m)))
+                    .ToDictionary(MemberObserver.Identity, MemberObserver.AppliedEpoch, StringComparer.Ordinal);
                 var wanted = namespaces.Indexer.List().Select(n => n.Metadata.Name!).Where(n => !_excluded.Any(p => p.Matches(n))).ToList();
                 if (ShardPlanner.Plan(current, wanted, live, applied, identity, time.GetUtcNow()) is { } next)
                 {
@@ -53,7 +61,7 @@ internal sealed partial class ShardCoordinator(KubernetesClient client, string @
                 }
                 if (time.GetElapsedTime(lastCleanup) > options.LeaseDuration * 4 && current.Pending.Count == 0 && applied.Values.All(e => e >= current.Epoch))
                 {
-                    await DeleteGoneMembersAsync(members.Indexer.List(), live, leading);
+                    await DeleteGoneMembersAsync(members.Leases, live, leading);
                     lastCleanup = time.GetTimestamp();
                 }
             }
@@ -85,29 +93,6 @@ internal sealed partial class ShardCoordinator(KubernetesClient client, string @
 
     private void Poke() => _changed.Writer.TryWrite(true);
 
-    private static string Identity(Lease lease) => lease.Spec?.HolderIdentity ?? lease.Metadata.Name![ShardProtocol.MemberLeasePrefix.Length..];
-
-    private static long AppliedEpoch(Lease lease) =>
-        lease.Metadata.Annotations?.TryGetValue(ShardProtocol.AppliedEpochAnnotation, out var text) == true && long.TryParse(text, out var epoch) ? epoch : 0;
-
-    private HashSet<string> Live(IEnumerable<Lease> leases)
-    {
-        var now = time.GetTimestamp();
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var lease in leases)
-        {
-            var name = lease.Metadata.Name!;
-            present.Add(name);
-            var version = lease.Metadata.ResourceVersion ?? "";
-            if (!_seen.TryGetValue(name, out var seen) || seen.Version != version) _seen[name] = seen = (version, now);
-            var duration = lease.Spec?.LeaseDurationSeconds is int s and > 0 ? TimeSpan.FromSeconds(s) : options.LeaseDuration;
-            if (time.GetElapsedTime(seen.SeenAt, now) < duration) live.Add(Identity(lease));
-        }
-        foreach (var gone in _seen.Keys.Where(k => !present.Contains(k)).ToList()) _seen.Remove(gone);
-        return live;
-    }
-
     private async Task<(ShardMap Map, string? Version)> ReadMapAsync(CancellationToken cancellationToken)
     {
         var map = await _configMaps.TryGetAsync(ShardProtocol.ShardMapName, @namespace, cancellationToken);
@@ -138,7 +123,7 @@ internal sealed partial class ShardCoordinator(KubernetesClient client, string @
     private async Task DeleteGoneMembersAsync(IReadOnlyList<Lease> leases, HashSet<string> members, CancellationToken cancellationToken)
     {
         var leaseClient = client.Resource<Lease>();
-        foreach (var lease in leases.Where(l => !members.Contains(Identity(l))))
+        foreach (var lease in leases.Where(l => !members.Contains(MemberObserver.Identity(l))))
         {
             try
             {
