@@ -115,5 +115,16 @@ public sealed class VigilResourceTests(ClusterFixture fx) : IClassFixture<Cluste
 
         // Applying again changes nothing.
         (await Kubectl.Run("apply", "-k", Repo("deploy", "overlays", "single"))).Succeeded().Stdout.ShouldNotContain("configured");
+
+        // The sharded overlay over it: three replicas with sharding on, and the Role they coordinate with, writable only in
+        // Vigil's own namespace.
+        (await Kubectl.Run("apply", "-k", Repo("deploy", "overlays", "sharded"))).Succeeded();
+        var sharded = JsonNode.Parse((await Kubectl.Run("get", "deployment", "vigil", "-n", "vigil-system", "-o", "json")).Succeeded().Stdout)!;
+        sharded["spec"]!["replicas"]!.GetValue<int>().ShouldBe(3);
+        var config = JsonNode.Parse((await Kubectl.Run("get", "configmap", "vigil-config", "-n", "vigil-system", "-o", "json")).Succeeded().Stdout)!;
+        config["data"]!["vigil.yaml"]!.GetValue<string>().ShouldMatch(@"sharding:\s+enabled: true");
+        var local = JsonNode.Parse((await Kubectl.Run("get", "role", "vigil", "-n", "vigil-system", "-o", "json")).Succeeded().Stdout)!;
+        local["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("vigil-system");
+        local["rules"]!.AsArray().SelectMany(r => r!["resources"]!.AsArray()).Select(x => x!.GetValue<string>()).ShouldContain("leases");
     }
 }

@@ -24,6 +24,19 @@ public sealed class VigilConfigTests
         config.Pipeline.Detectors.ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData("deploy/base/config.yaml", false)]
+    [InlineData("deploy/overlays/sharded/config.yaml", true)]
+    public void The_configurations_deploy_ships_are_valid_and_sharded_only_in_the_sharded_overlay(string path, bool sharded)
+    {
+        var configMap = new YamlDotNet.RepresentationModel.YamlStream();
+        configMap.Load(new StringReader(File.ReadAllText(Repository.PathOf(path))));
+        var text = ((YamlDotNet.RepresentationModel.YamlScalarNode)configMap.Documents[0].RootNode["data"]["vigil.yaml"]).Value!;
+        var config = VigilConfig.Parse(text, path);
+        config.Operator.Sharding.Enabled.ShouldBe(sharded);
+        config.Pipeline.SystemNamespace.ShouldBe("vigil-system");
+    }
+
     [Fact]
     public void The_example_file_is_valid_as_shipped_and_with_its_example_entries_switched_on()
     {
