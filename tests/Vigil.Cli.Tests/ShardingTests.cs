@@ -14,6 +14,7 @@ using Vigil.Cluster;
 using Vigil.Cluster.Server;
 using Vigil.Kubernetes;
 using Vigil.Kubernetes.Configuration;
+using Vigil.Kubernetes.Http;
 using Vigil.Kubernetes.Models;
 using Vigil.Operator.Sharding;
 using Vigil.Operator.Tests.Support;
@@ -45,7 +46,7 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_dir);
-        _cluster = await SimulatedCluster.StartAsync(new ClusterOptions { Speed = 1, Nodes = 3 });
+        _cluster = await SimulatedCluster.StartAsync(new ClusterOptions { Speed = 1, Nodes = 4 });
         _kubeconfig = Path.Combine(_dir, "kubeconfig");
         _cluster.WriteKubeconfig(_kubeconfig);
         _client = new KubernetesClient(KubeConfigLoader.Load(new KubeConfigLoadOptions { Paths = [_kubeconfig] }, TimeProvider.System));
@@ -73,6 +74,7 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
             kind: VigilConfig
             detectors:
               ImagePullFailure: {"{"}threshold: 0s{"}"}
+              NodePressure: {"{"}threshold: 0s{"}"}
             correlation: {"{"}window: 0s{"}"}
             sinks:
               log: {"{"}enabled: false{"}"}
@@ -179,7 +181,9 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Every_fault_is_delivered_exactly_once_while_replicas_scale_1_3_1_and_the_leader_is_killed()
     {
-        var expected = new List<string>();
+        // A cluster-scoped fault for the leader's detectors, on a node the pods then stay off (its pressure taints it).
+        await _client.Resource<Node>().PatchAsync("node-4", Patch.Merge("""{"metadata":{"annotations":{"sim.vigil.io/condition":"PIDPressure"}}}"""));
+        var expected = new List<string> { "/node-4" };
         var a = StartReplica("vigil-a");
         await SettledAsync("vigil-a");
         expected.AddRange(Inject(Enumerable.Range(0, 30).Select(i => Ns(i * 10))));
