@@ -58,6 +58,7 @@ public static class ConfigurationReference
             new("delivery.maxAttempts", N(p.Delivery.MaxAttempts), "Attempts per delivery, the first included."),
             new("delivery.initialBackoff", D(p.Delivery.InitialBackoff), "Delay before the first retry; each next one doubles, with jitter."),
             new("delivery.maxBackoff", D(p.Delivery.MaxBackoff), "Longest delay between retries."),
+            new("delivery.concurrency", N(p.Delivery.Concurrency), "Deliveries in flight per sink: 1 keeps a sink's deliveries in order; more let a sink that is one round trip per diagnosis keep up with a burst."),
             new("sinks.log.enabled", B(d.Sinks.LogEnabled), "Write each diagnosis as one JSON line to stdout."),
             new("sinks.log.minSeverity", S(d.Sinks.LogMinSeverity), "Least severe diagnosis logged."),
             new("sinks.kubernetesEvents.enabled", B(d.Sinks.KubernetesEventsEnabled), "Write Events (reason VigilDiagnosis) on the affected resources: kubectl get events -l vigil.io/category."),

@@ -239,6 +239,7 @@ public sealed class VigilConfig
             o.MaxAttempts = d.Int("maxAttempts", 1, 100) ?? o.MaxAttempts;
             o.InitialBackoff = d.Duration("initialBackoff", allowZero: false) ?? o.InitialBackoff;
             o.MaxBackoff = d.Duration("maxBackoff", allowZero: false) ?? o.MaxBackoff;
+            o.Concurrency = d.Int("concurrency", 1, 256) ?? o.Concurrency;
             if (o.MaxBackoff < o.InitialBackoff) d.Error("maxBackoff", $"{Durations.Format(o.MaxBackoff)} is shorter than initialBackoff ({Durations.Format(o.InitialBackoff)})");
         }
 
