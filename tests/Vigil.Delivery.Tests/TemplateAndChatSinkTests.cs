@@ -79,7 +79,7 @@ public sealed class TemplateAndChatSinkTests
     }
 
     [Fact]
-    public async Task PagerDuty_gets_an_events_v2_trigger_deduplicated_by_incident_with_the_routing_key_in_the_body()
+    public async Task PagerDuty_gets_an_events_v2_trigger_deduplicated_by_incident_fingerprint_with_the_routing_key_in_the_body()
     {
         await using var receiver = await Receiver.StartAsync(202);
         using var sink = PagerDutySink.Create("pd", "R0UT1NGKEY", endpoint: receiver.Url, policy: Local);
@@ -89,7 +89,7 @@ public sealed class TemplateAndChatSinkTests
         var e = JsonNode.Parse(body)!;
         e["routing_key"]!.GetValue<string>().ShouldBe("R0UT1NGKEY");
         e["event_action"]!.GetValue<string>().ShouldBe("trigger");
-        e["dedup_key"]!.GetValue<string>().ShouldBe("vigil-inc-7");
+        e["dedup_key"]!.GetValue<string>().ShouldBe("vigil-Deployment/shop/api");
         e["payload"]!["severity"]!.GetValue<string>().ShouldBe("critical");
         e["payload"]!["source"]!.GetValue<string>().ShouldBe("Deployment/shop/api");
         e["payload"]!["class"]!.GetValue<string>().ShouldBe("resources");

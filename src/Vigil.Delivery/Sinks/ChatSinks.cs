@@ -81,7 +81,9 @@ public static class PagerDutySink
         {
             ["routing_key"] = routingKey,
             ["event_action"] = "trigger",
-            ["dedup_key"] = $"vigil-{d.Incident.Id}",
+            // The fingerprint, not the incident id: ids are per replica and per run, while the same fault on the same
+            // resource has one fingerprint everywhere, so a restart or a shard hand-over never opens a second page.
+            ["dedup_key"] = $"vigil-{d.Incident.Fingerprint}",
             ["payload"] = payload,
             ["client"] = "Vigil",
         };
