@@ -186,7 +186,7 @@ public sealed partial class KubernetesClient : IDisposable
             // HTTP/2 over TLS when the server offers it, like client-go: every watch is a stream on a shared connection. Over
             // HTTP/1.1 each watch holds a connection of its own, and a sharded replica's thousands of per-namespace watches
             // would exhaust the pool and starve every other request.
-            Version = HttpVersion.Version20,
+            Version = Configuration.Http2 ? HttpVersion.Version20 : HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         message.Headers.TryAddWithoutValidation("Accept", request.Accept);

@@ -18,6 +18,7 @@ internal static class EndToEndBenchmark
           --nodes N             nodes the pods run on (20)
           --qps Q               the pipeline client's requests/s limit, 0 for none (0; EmbeddedVigil uses 1000)
           --burst N             the client's burst (2000)
+          --http1               the pipeline's client speaks HTTP/1.1 instead of HTTP/2 (to compare)
           --concurrency N       diagnoses at once, PipelineOptions.DiagnosisConcurrency (64; the pipeline's default is 4)
           --delivery-concurrency N  Event writes in flight, DeliveryOptions.Concurrency (64; the default is 1)
           --drain-seconds S     how long to wait for Events after the last fault before stopping the pipeline,
@@ -50,6 +51,7 @@ internal static class EndToEndBenchmark
                     case "--nodes": o.Nodes = Int(); break;
                     case "--qps": o.Qps = Dbl(); break;
                     case "--burst": o.Burst = Int(); break;
+                    case "--http1": o.Http2 = false; break;
                     case "--concurrency": o.DiagnosisConcurrency = Int(); break;
                     case "--delivery-concurrency": o.DeliveryConcurrency = Int(); break;
                     case "--drain-seconds": o.DrainTimeout = TimeSpan.FromSeconds(Dbl()); break;
@@ -72,7 +74,7 @@ internal static class EndToEndBenchmark
         results.Environment["workload"] = string.Create(CultureInfo.InvariantCulture,
             $"{o.Rate:N0} faults/s for {o.Seconds} s after {o.WarmupSeconds} s of warm-up: distinct standalone pods over {o.Namespaces} namespaces and {o.Nodes} nodes turn CrashLoopBackOff or OOMKilled (alternately) through an in-process status write");
         results.Environment["pipeline"] = string.Create(CultureInfo.InvariantCulture,
-            $"DiagnosisPipeline over HTTPS, correlation window 0, diagnosis concurrency {o.DiagnosisConcurrency}, KubernetesEventSink with delivery concurrency {o.DeliveryConcurrency}; client limit {(o.Qps > 0 ? $"{o.Qps} QPS, burst {o.Burst}" : "none (QPS 0)")}");
+            $"DiagnosisPipeline over HTTPS, correlation window 0, diagnosis concurrency {o.DiagnosisConcurrency}, KubernetesEventSink with delivery concurrency {o.DeliveryConcurrency}; client limit {(o.Qps > 0 ? $"{o.Qps} QPS, burst {o.Burst}" : "none (QPS 0)")}, {(o.Http2 ? "HTTP/2" : "HTTP/1.1")}");
         foreach (var (k, v) in results.Environment) Console.WriteLine($"{k}: {v}");
         Console.WriteLine();
 

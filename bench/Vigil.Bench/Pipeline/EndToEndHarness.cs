@@ -42,6 +42,9 @@ public sealed class EndToEndOptions
 
     public int Burst { get; set; } = 2_000;
 
+    /// <summary>False: the pipeline's client speaks HTTP/1.1 (as before the client moved to HTTP/2), for a side-by-side run.</summary>
+    public bool Http2 { get; set; } = true;
+
     /// <summary>Diagnoses (evidence gathering, analysis) at once: <see cref="PipelineOptions.DiagnosisConcurrency"/>.</summary>
     public int DiagnosisConcurrency { get; set; } = 64;
 
@@ -124,7 +127,7 @@ public static class EndToEndHarness
         }
         cluster.Operations.Committed += OnCommitted;
 
-        var configuration = EmbeddedVigil.ClientConfiguration(cluster) with { Qps = options.Qps, Burst = options.Burst };
+        var configuration = EmbeddedVigil.ClientConfiguration(cluster) with { Qps = options.Qps, Burst = options.Burst, Http2 = options.Http2 };
         using var client = new KubernetesClient(configuration, TimeProvider.System, NullLoggerFactory.Instance);
         var pipelineOptions = new PipelineOptions
         {

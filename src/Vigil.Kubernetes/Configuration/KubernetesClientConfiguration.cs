@@ -28,6 +28,12 @@ public sealed record KubernetesClientConfiguration
     /// <summary>Client-side rate limit: sustained requests per second (controller-runtime's default is 20); zero or less disables it.</summary>
     public double Qps { get; init; } = 20;
 
+    /// <summary>
+    /// Ask for HTTP/2 over TLS (the server may still answer HTTP/1.1), as client-go does: watches share connections as
+    /// streams. False forces HTTP/1.1, where every watch holds a connection of its own.
+    /// </summary>
+    public bool Http2 { get; init; } = true;
+
     /// <summary>Client-side rate limit: requests allowed in a burst.</summary>
     public int Burst { get; init; } = 30;
 
