@@ -15,7 +15,7 @@ internal sealed class InformerClusterView(SharedInformerFactory informers) : ICl
 
     /// <summary>The informer every reader of <typeparamref name="T"/> shares (one list+watch per kind).</summary>
     public static SharedInformer<T> Informer<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
-        informers.For<T>(fieldSelector: typeof(T) == typeof(Event) ? EventFieldSelector : null);
+        informers.For<T>(fieldSelector: typeof(T) == typeof(Event) ? EventFieldSelector : null, transform: CacheProjections.For<T>(informers));
 
     public T? Get<T>(string? ns, string name) where T : KubernetesObject, IKubernetesResource =>
         Informer<T>(informers).Indexer.Get(ns, name);

@@ -42,6 +42,12 @@ public sealed class PipelineOptions
     /// </summary>
     public bool CustomResources { get; set; } = true;
 
+    /// <summary>
+    /// For benchmarks: false caches whole objects instead of the projections (see <c>CacheProjections</c>) the
+    /// detectors need, to measure what the projections save. Not a configuration key.
+    /// </summary>
+    public bool CacheProjections { get; set; } = true;
+
     /// <summary>Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide.</summary>
     public string SystemNamespace { get; set; } = "vigil-system";
 }
