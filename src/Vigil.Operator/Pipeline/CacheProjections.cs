@@ -10,12 +10,12 @@ namespace Vigil.Operator.Pipeline;
 /// object is cut down before it is cached and the rest becomes garbage at once.
 /// <para>
 /// Gone everywhere: <c>metadata.managedFields</c>, the <c>kubectl.kubernetes.io/last-applied-configuration</c>
-/// annotation and unmodelled fields. Gone from pod specs (pods and workload templates): the container configuration
-/// that no detector reads (env, command, args, working directory, mounts, probes, lifecycle, security contexts) and the
-/// scheduling details (tolerations, affinity, volumes other than claims). Kept: container names, images, ports and
-/// resources; the node, restart policy and claims; every status field a detector or the cluster view reads.
-/// Workload templates keep their metadata and slim spec; ReplicaSets, only looked up for their owner, keep metadata and
-/// replica counts. Evidence needing more (a pod's environment) is fetched from the API for the incident's pods.
+/// annotation and unmodelled fields. Gone from pods: the container configuration no detector reads (env, command, args,
+/// working directory, ports, requests, mounts, probes, lifecycle, security contexts), the scheduling details
+/// (tolerations, affinity, volumes other than claims) and the conditions other than Ready and PodScheduled. Kept:
+/// container names, images and limits; the node, restart policy and claims; the containers' statuses. Workloads keep
+/// their spec and status but not their pod template's spec; ReplicaSets, only looked up for their owner, keep metadata
+/// and replica counts. Evidence needing more (a pod's environment) is fetched from the API for the incident's pods.
 /// </para>
 /// <para>
 /// Namespaces and StorageClasses are not projected: they are few, and other readers share their informers.
@@ -62,10 +62,13 @@ internal static class CacheProjections
         ArgumentNullException.ThrowIfNull(pod);
         Slim((KubernetesObject)pod);
         if (pod.Spec is { } spec) Slim(spec);
+        pod.Metadata.GenerateName = null;
         if (pod.Status is { } status)
         {
             status.ExtensionData = null;
             status.PodIPs = null;
+            // Detectors read these two condition types; the others (Initialized, ContainersReady, ...) follow from the statuses.
+            if (status.Conditions is { } conditions) status.Conditions = [.. conditions.Where(c => c.Type is "Ready" or "PodScheduled")];
             Slim(status.InitContainerStatuses);
             Slim(status.ContainerStatuses);
             Slim(status.EphemeralContainerStatuses);
@@ -190,12 +193,13 @@ internal static class CacheProjections
         if (meta.Annotations is { } annotations && annotations.Remove(LastAppliedAnnotation) && annotations.Count == 0) meta.Annotations = null;
     }
 
+    /// <summary>A workload's pod template: its metadata only. No detector reads a template's spec; the pods have their own.</summary>
     private static void Slim(PodTemplateSpec? template)
     {
         if (template is null) return;
         template.ExtensionData = null;
+        template.Spec = null;
         if (template.Metadata is { } meta) Slim(meta);
-        if (template.Spec is { } spec) Slim(spec);
     }
 
     private static void Slim(PodSpec spec)
@@ -231,7 +235,13 @@ internal static class CacheProjections
             c.ReadinessProbe = null;
             c.StartupProbe = null;
             c.TerminationMessagePath = null;
-            if (c.Resources is { } resources) resources.ExtensionData = null;
+            c.Ports = null;
+            // The memory limit is in the OOMKilled message; requests are read by no detector.
+            if (c.Resources is { } resources)
+            {
+                resources.ExtensionData = null;
+                resources.Requests = null;
+            }
         }
     }
 
@@ -244,6 +254,7 @@ internal static class CacheProjections
             s.ContainerID = null;
             if (s.State?.Terminated is { } terminated) terminated.ContainerID = null;
             if (s.LastState?.Terminated is { } last) last.ContainerID = null;
+            if (s.LastState is { Waiting: null, Running: null, Terminated: null }) s.LastState = null;
         }
     }
 }

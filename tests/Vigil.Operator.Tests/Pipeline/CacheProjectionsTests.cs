@@ -282,6 +282,7 @@ public sealed class CacheProjectionsTests
         var container = pod.Spec!.Containers!.Single();
         (container.Env, container.Command, container.Args, container.VolumeMounts, container.LivenessProbe, container.ExtensionData).ShouldBe((null, null, null, null, null, null));
         (container.Name, container.Image, container.Resources!.Limits!["memory"].ToString()).ShouldBe(("api", "shop/api:2", "128Mi"));
+        pod.Status!.Conditions!.Select(c => c.Type).ShouldBe(["PodScheduled", "Ready"]);
         pod.Spec.Tolerations.ShouldBeNull();
         pod.Spec.Affinity.ShouldBeNull();
         pod.Spec.Volumes!.Single().Name.ShouldBe("data");
@@ -300,7 +301,8 @@ public sealed class CacheProjectionsTests
         set.Metadata.Annotation("deployment.kubernetes.io/revision").ShouldBe("3");
 
         var deployment = CacheProjections.Project(Decode<Deployment>(Deployment));
-        deployment.Spec!.Template!.Spec!.Containers!.Single().Env.ShouldBeNull();
+        deployment.Spec!.Template!.Spec.ShouldBeNull();
+        deployment.Spec.Replicas.ShouldBe(3);
         deployment.Spec.Template.Metadata!.Annotation("sim.vigil.io/exit-code").ShouldBe("1");
         deployment.Metadata.Annotation("vigil.io/exclude-detectors").ShouldBe("PodFailed");
 
