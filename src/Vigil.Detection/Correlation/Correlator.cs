@@ -83,6 +83,26 @@ public sealed class Correlator
         }
     }
 
+    /// <summary>
+    /// Forgets, without resolving anything, the held signals and open incidents of resources another replica now watches
+    /// (a shard hand-over): the incidents are not over, they are someone else's. Returns how many incidents were let go.
+    /// </summary>
+    public int Release(Func<ResourceRef, bool> released)
+    {
+        lock (_gate)
+        {
+            _held.RemoveAll(h => released(h.Signal.Resource));
+            var gone = _open.Where(o => released(o.Value.Incident.PrimaryResource)).Select(o => o.Key).ToList();
+            foreach (var key in gone)
+            {
+                foreach (var signal in _open[key].ActiveSignals) _incidentBySignal.Remove(signal);
+                _open.Remove(key);
+                _openNodesAndClaims.Remove(key);
+            }
+            return gone.Count;
+        }
+    }
+
     private List<IncidentChange> FlushLocked(bool force)
     {
         var now = _time.GetUtcNow();

@@ -78,6 +78,10 @@ public static class ConfigurationReference
             new("operator.shutdownTimeout", D(p.ShutdownTimeout), "How long stopping may take to finish diagnoses in flight and drain sink queues; match the pod's terminationGracePeriodSeconds."),
             new("operator.customResources", B(p.CustomResources), "Watch and apply Detector, Policy, Sink and Gatherer resources (vigil.io/v1alpha1); off if you manage everything in this file."),
             new("operator.namespace", p.SystemNamespace, "Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide; elsewhere they apply to their own namespace."),
+            new("operator.sharding.enabled", B(d.Operator.Sharding.Enabled), "Split namespaces across replicas (consistent hashing, a leader for cluster-scoped work; docs/operations.md, Sharding). Off: one replica watches everything."),
+            new("operator.sharding.leaseDuration", D(d.Operator.Sharding.LeaseDuration), "How long the leader and member Leases last unrenewed: a crashed replica's namespaces move, and a new leader is elected, within this plus retryPeriod."),
+            new("operator.sharding.renewDeadline", D(d.Operator.Sharding.RenewDeadline), "How long the leader retries renewing before it steps down; shorter than leaseDuration."),
+            new("operator.sharding.retryPeriod", D(d.Operator.Sharding.RetryPeriod), "How often Leases are renewed and the leader re-checks assignments; renewDeadline must exceed 1.2 × this."),
             new("operator.apiProbeInterval", D(d.Operator.ApiProbeInterval), "How often the API server is asked for its version (readiness)."),
             new("operator.apiStaleAfter", D(d.Operator.ApiStaleAfter), "/readyz fails when the API server has not answered for this long."),
         ];

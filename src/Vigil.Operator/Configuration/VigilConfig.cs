@@ -291,6 +291,20 @@ public sealed class VigilConfig
             }
         }
 
+        private void Sharding(ConfigReader.Section? s)
+        {
+            if (s is null) return;
+            var o = config.Operator.Sharding;
+            o.Enabled = s.Bool("enabled") ?? o.Enabled;
+            o.LeaseDuration = s.Duration("leaseDuration", allowZero: false) ?? o.LeaseDuration;
+            o.RenewDeadline = s.Duration("renewDeadline", allowZero: false) ?? o.RenewDeadline;
+            o.RetryPeriod = s.Duration("retryPeriod", allowZero: false) ?? o.RetryPeriod;
+            // client-go's rule: the leader must give up before anyone else may take over, with room for a retry.
+            if (o.LeaseDuration <= o.RenewDeadline) s.Error("leaseDuration", $"{Durations.Format(o.LeaseDuration)} must be longer than renewDeadline ({Durations.Format(o.RenewDeadline)})");
+            else if (o.RenewDeadline <= o.RetryPeriod * 1.2) s.Error("renewDeadline", $"{Durations.Format(o.RenewDeadline)} must be longer than 1.2 × retryPeriod ({Durations.Format(o.RetryPeriod)})");
+            if (o.LeaseDuration < TimeSpan.FromSeconds(1)) s.Error("leaseDuration", "must be at least 1s (Leases count whole seconds)");
+        }
+
         private void Operator(ConfigReader.Section? s)
         {
             if (s is null) return;
@@ -308,6 +322,7 @@ public sealed class VigilConfig
             P.ShutdownTimeout = s.Duration("shutdownTimeout", allowZero: false) ?? P.ShutdownTimeout;
             P.CustomResources = s.Bool("customResources") ?? P.CustomResources;
             if (s.String("namespace") is { } ns) P.SystemNamespace = ns;
+            Sharding(s.Child("sharding"));
             if (o.ApiStaleAfter < o.ApiProbeInterval) s.Error("apiStaleAfter", $"{Durations.Format(o.ApiStaleAfter)} is shorter than apiProbeInterval ({Durations.Format(o.ApiProbeInterval)}): readiness would flap");
         }
     }

@@ -2,6 +2,7 @@ using Vigil.Delivery;
 using Vigil.Detection.Filtering;
 using Vigil.Operator.Metrics;
 using Vigil.Operator.Pipeline;
+using Vigil.Operator.Sharding;
 
 namespace Vigil.Operator.Hosting;
 
@@ -15,7 +16,7 @@ public static class MetricsExporter
     private static readonly string[] DropReasons = [DropReason.NamespaceExcluded, DropReason.NamespaceSelector, DropReason.Annotation, DropReason.Suppressed, DropReason.Cooldown];
     private static readonly string[] Outcomes = [DeliveryCounters.Delivered, DeliveryCounters.Failed, DeliveryCounters.Retried, DeliveryCounters.Filtered, DeliveryCounters.Dropped];
 
-    public static string Render(DiagnosisPipeline pipeline, ApiReachability? api = null)
+    public static string Render(DiagnosisPipeline pipeline, ApiReachability? api = null, Replica? replica = null)
     {
         var w = new PrometheusTextWriter();
         var counters = pipeline.Counters.Snapshot();
@@ -68,6 +69,30 @@ public static class MetricsExporter
         w.Sample("vigil_incidents_open", pipeline.Correlator.OpenIncidents);
         w.Family("vigil_informer_synced", "gauge", "1 when the informer of a kind has listed it, else 0.");
         foreach (var (kind, synced) in pipeline.InformerSync) w.Sample("vigil_informer_synced", synced ? 1 : 0, ("kind", kind));
+        w.Family("vigil_informer_objects", "gauge", "Objects in the informer caches, by kind.");
+        foreach (var (kind, objects) in pipeline.InformerObjects) w.Sample("vigil_informer_objects", objects, ("kind", kind));
+        w.Family("vigil_informers", "gauge", "Running informers (with sharding: one per assigned namespace and namespaced kind, plus the cluster-wide ones).");
+        w.Sample("vigil_informers", pipeline.InformerCount);
+        w.Family("vigil_incidents_duplicate_total", "counter", "Incidents already diagnosed by the previous owner of their namespace (after a hand-over): counted, not delivered again.");
+        w.Sample("vigil_incidents_duplicate_total", counters.GetValueOrDefault("incidents_duplicate"));
+        w.Family("vigil_shard_handovers_total", "counter", "Namespaces this replica took (acquired) or gave up (released) on shard map changes.");
+        w.Sample("vigil_shard_handovers_total", counters.GetValueOrDefault("shard_handovers|acquired"), ("direction", "acquired"));
+        w.Sample("vigil_shard_handovers_total", counters.GetValueOrDefault("shard_handovers|released"), ("direction", "released"));
+        w.Family("vigil_shard_namespaces", "gauge", "Namespaces this replica watches.");
+        w.Sample("vigil_shard_namespaces", pipeline.AssignedNamespaces?.Count ?? pipeline.WatchedNamespaces);
+        if (replica is not null)
+        {
+            w.Family("vigil_shard_members", "gauge", "Live members in the shard map this replica runs (1 without sharding).");
+            w.Sample("vigil_shard_members", replica.MapMembers);
+            w.Family("vigil_shard_epoch", "gauge", "The shard map epoch this replica has applied (0 without sharding).");
+            w.Sample("vigil_shard_epoch", replica.AppliedEpoch);
+            w.Family("vigil_shard_rebalance_seconds", "gauge", "How long applying the last shard map took on this replica (stop and start informers, write the ledger, acknowledge).");
+            w.Sample("vigil_shard_rebalance_seconds", replica.LastRebalanceSeconds);
+            w.Family("vigil_leader_is_leader", "gauge", "1 while this replica runs the cluster-scoped work (always 1 without sharding).");
+            w.Sample("vigil_leader_is_leader", replica.IsLeader ? 1 : 0);
+            w.Family("vigil_leader_transitions_total", "counter", "Times this replica became the leader.");
+            w.Sample("vigil_leader_transitions_total", replica.LeaderTransitions);
+        }
         if (api is not null)
         {
             w.Family("vigil_api_server_reachable", "gauge", "1 when the API server answered within the readiness staleness limit, else 0.");

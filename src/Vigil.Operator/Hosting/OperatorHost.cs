@@ -11,6 +11,7 @@ using Vigil.Delivery;
 using Vigil.Kubernetes;
 using Vigil.Operator.Metrics;
 using Vigil.Operator.Pipeline;
+using Vigil.Operator.Sharding;
 
 namespace Vigil.Operator.Hosting;
 
@@ -29,9 +30,10 @@ public sealed partial class OperatorHost : IAsyncDisposable
     private volatile bool _stopping;
     private bool _stopped;
 
-    private OperatorHost(DiagnosisPipeline pipeline, WebApplication web, ApiReachability api, Uri address, TimeSpan shutdownTimeout, ILogger logger)
+    private OperatorHost(DiagnosisPipeline pipeline, Replica replica, WebApplication web, ApiReachability api, Uri address, TimeSpan shutdownTimeout, ILogger logger)
     {
         Pipeline = pipeline;
+        Replica = replica;
         _web = web;
         _api = api;
         Address = address;
@@ -40,6 +42,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
     }
 
     public DiagnosisPipeline Pipeline { get; }
+
+    /// <summary>This operator among its peers: member Lease, leadership, shard assignment.</summary>
+    public Replica Replica { get; }
 
     /// <summary>The address /metrics, /healthz and /readyz are served at (the real port when 0 was asked for).</summary>
     public Uri Address { get; }
@@ -65,7 +70,15 @@ public sealed partial class OperatorHost : IAsyncDisposable
     {
         if (!ListenAddress.TryParse(options.MetricsAddress, out var endpoint, out var error)) throw new ArgumentException($"metrics address: {error}", nameof(options));
         var logger = loggerFactory.CreateLogger<OperatorHost>();
+        var identity = options.Identity ?? Replica.DefaultIdentity();
+        if (options.Sharding.Enabled)
+        {
+            pipelineOptions.Scope = WatchScope.Assigned;
+            options.Sharding.ExcludedNamespaces = [.. pipelineOptions.Filters.ExcludedNamespaces];
+        }
         var pipeline = new DiagnosisPipeline(client, pipelineOptions, sinks, time, loggerFactory.CreateLogger<DiagnosisPipeline>());
+        if (options.Sharding.Enabled) pipeline.Ledger = new IncidentLedger(client, pipelineOptions.SystemNamespace, identity);
+        var replica = new Replica(client, pipeline, options.Sharding, pipelineOptions.SystemNamespace, identity, time, loggerFactory.CreateLogger<Replica>());
         configurePipeline?.Invoke(pipeline);
         var api = new ApiReachability(client, options.ApiProbeInterval, options.ApiStaleAfter, time, logger);
         WebApplication? web = null;
@@ -75,17 +88,19 @@ public sealed partial class OperatorHost : IAsyncDisposable
             OperatorHost? host = null;
             web.MapGet("/healthz", () => Results.Text("ok\n"));
             web.MapGet("/readyz", () => host!.NotReadyReason is { } reason ? Results.Text(reason + "\n", statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Text("ok\n"));
-            web.MapGet("/metrics", () => Results.Text(MetricsExporter.Render(pipeline, api), PrometheusTextWriter.ContentType));
+            web.MapGet("/metrics", () => Results.Text(MetricsExporter.Render(pipeline, api, replica), PrometheusTextWriter.ContentType));
             await web.StartAsync(cancellationToken);
             var address = new Uri(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            host = new OperatorHost(pipeline, web, api, address, pipelineOptions.ShutdownTimeout, logger);
+            host = new OperatorHost(pipeline, replica, web, api, address, pipelineOptions.ShutdownTimeout, logger);
             LogListening(logger, address.ToString());
             api.Start();
             await pipeline.StartAsync(cancellationToken);
+            await replica.StartAsync(cancellationToken);
             return host;
         }
         catch
         {
+            await replica.DisposeAsync();
             await pipeline.DisposeAsync();
             await api.DisposeAsync();
             if (web is not null) await web.DisposeAsync();
@@ -130,7 +145,11 @@ public sealed partial class OperatorHost : IAsyncDisposable
         _stopped = true;
         _stopping = true;
         LogStopping(_logger, _shutdownTimeout.TotalSeconds);
+        // Leadership goes first (a successor takes over at once) and no new shard map is applied; the member Lease stays
+        // renewed while the pipeline drains, so this replica's namespaces move only once its ledger is written.
+        await Replica.StopFollowingAsync();
         await Pipeline.StopAsync(_shutdownTimeout);
+        await Replica.DisposeAsync();
         await _api.DisposeAsync();
         using var httpTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _web.StopAsync(httpTimeout.Token);

@@ -1,3 +1,5 @@
+using Vigil.Operator.Sharding;
+
 namespace Vigil.Operator.Hosting;
 
 /// <summary>The operator process around the pipeline: where /metrics and the health endpoints listen, how readiness is judged.</summary>
@@ -11,4 +13,10 @@ public sealed class OperatorOptions
 
     /// <summary>/readyz fails when the API server has not answered for this long.</summary>
     public TimeSpan ApiStaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Splitting namespaces across replicas (<c>operator.sharding</c>).</summary>
+    public ShardingOptions Sharding { get; } = new();
+
+    /// <summary>This replica's name among its peers (default: <see cref="Replica.DefaultIdentity"/>).</summary>
+    public string? Identity { get; set; }
 }

@@ -34,7 +34,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly List<Func<IEnumerable<KubernetesObject>>> _caches = [];
-    private readonly List<(string Kind, Func<bool> Synced)> _syncs = [];
+    private readonly List<(string Kind, Func<bool> Synced, Func<int> Objects)> _syncs = [];
     private readonly SemaphoreSlim _stopping = new(1, 1);
     private Task? _workLoop;
     private bool _stopped;
@@ -78,6 +78,9 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     /// <summary>Whether each watched kind's informer has listed it (the <c>vigil_informer_synced</c> gauge).</summary>
     public IReadOnlyList<(string Kind, bool Synced)> InformerSync => [.. _syncs.Select(s => (s.Kind, s.Synced()))];
 
+    /// <summary>Objects cached per watched kind (the <c>vigil_informer_objects</c> gauge).</summary>
+    public IReadOnlyList<(string Kind, int Objects)> InformerObjects => [.. _syncs.Select(s => (s.Kind, s.Objects()))];
+
     /// <summary>Watch events and timer work waiting for the detection worker.</summary>
     public int WorkQueueDepth => _work.Reader.CanCount ? _work.Reader.Count : 0;
 
@@ -100,7 +103,8 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Watch<PodDisruptionBudget>();
         Watch<Event>();
         // Looked up, not detected on: owners and storage classes.
-        Track(InformerClusterView.Informer<ReplicaSet>(_informers));
+        if (Assigned) LookUp<ReplicaSet>();
+        else Track(InformerClusterView.Informer<ReplicaSet>(_informers));
         Track(_informers.For<StorageClass>());
         await AddCustomResourcesAsync(cancellationToken);
         _informers.Start();
@@ -109,11 +113,17 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         StartCustomResources();
         _loops.Add(Task.Run(() => TickAsync(_options.FlushInterval, () => Handle(Correlator.Flush()))));
         _loops.Add(Task.Run(() => TickAsync(_options.RescanInterval, Rescan)));
+        if (Assigned) _loops.Add(Task.Run(LedgerLoopAsync));
         LogStarted(_logger, Engine.Detectors.Count);
     }
 
     private void Watch<T>() where T : KubernetesObject, IKubernetesResource
     {
+        if (Assigned && T.ResourceType.Namespaced)
+        {
+            WatchAssigned<T>();
+            return;
+        }
         var informer = InformerClusterView.Informer<T>(_informers);
         informer.AddEventHandler(
             onAdd: (obj, _) => Post(() => Observe(obj)),
@@ -124,7 +134,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     }
 
     private void Track<T>(SharedInformer<T> informer) where T : KubernetesObject, IKubernetesResource =>
-        _syncs.Add((T.ResourceType.Kind, () => informer.HasSynced));
+        _syncs.Add((T.ResourceType.Kind, () => informer.HasSynced, () => informer.Indexer.Count));
 
     private void Post(Action work) => _work.Writer.TryWrite(work);
 
@@ -157,7 +167,10 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         }
     }
 
-    private void Observe(KubernetesObject obj) => Apply(Engine.Observe(obj, _view));
+    private void Observe(KubernetesObject obj)
+    {
+        if (Observes(obj)) Apply(Engine.Observe(obj, _view));
+    }
 
     private void Forget(KubernetesObject obj) => Apply(Engine.Forget(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? ""));
 
@@ -170,7 +183,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     {
         if (_rescanning) return;
         _rescanning = true;
-        RescanFrom([.. _caches.SelectMany(c => c())], 0);
+        RescanFrom([.. _caches.SelectMany(c => c()).Where(Observes)], 0);
     }
 
     private void RescanFrom(KubernetesObject[] objects, int start)
@@ -192,6 +205,8 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         if (result.IsEmpty) return;
         foreach (var s in result.Raised)
         {
+            // A custom detector may watch a kind cluster-wide: what happens outside this replica's shard is another's to report.
+            if (!Owns(s.Resource)) continue;
             Counters.Add($"signals_total|{s.Source}");
             RecordCustomSignal(s);
             if (Filter.Check(s, _view) is { } reason)
@@ -212,6 +227,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         {
             Counters.Add($"incidents_total|{change.Kind.ToString().ToLowerInvariant()}|{change.Incident.CorrelationRule ?? "none"}");
             IncidentChanged?.Invoke(change);
+            if (Assigned && Record(change)) continue;
             if (change.Kind != IncidentChangeKind.Opened) continue;
             var task = DiagnoseAsync(change.Incident);
             _inFlight.TryAdd(task, 0);
@@ -274,6 +290,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             TimeSpan Left() => timeout - TimeProvider.System.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
             await StopCustomResourcesAsync();
+            await StopAssignedAsync();
             await _informers.DisposeAsync();
             _work.Writer.TryComplete();
             if (_workLoop is not null) await _workLoop;
@@ -285,6 +302,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             await diagnoses;
             await Task.WhenAll(_loops);
             await Dispatcher.StopAsync(Left());
+            if (Assigned) await SaveLedgerAsync(CancellationToken.None);
             LogStopped(_logger);
         }
         finally

@@ -1,10 +1,16 @@
+using System.Collections.Concurrent;
 using Vigil.Detection.Detectors;
+using Vigil.Kubernetes;
 using Vigil.Kubernetes.Informers;
 using Vigil.Kubernetes.Models;
 
 namespace Vigil.Operator.Pipeline;
 
-/// <summary>Detectors' lookups answered from the shared informers' caches: no API call on the hot path.</summary>
+/// <summary>
+/// Detectors' lookups answered from the informers' caches: no API call on the hot path. A kind is cached either by one
+/// cluster-wide informer (the factory's) or, when the pipeline watches only its assigned namespaces, by one informer per
+/// namespace (<see cref="Scope{T}"/>); lookups in a namespace this replica does not watch find nothing.
+/// </summary>
 internal sealed class InformerClusterView(SharedInformerFactory informers) : IClusterView
 {
     /// <summary>
@@ -13,16 +19,37 @@ internal sealed class InformerClusterView(SharedInformerFactory informers) : ICl
     /// </summary>
     public const string EventFieldSelector = "reason!=" + Delivery.Sinks.KubernetesEventSink.Reason;
 
-    /// <summary>The informer every reader of <typeparamref name="T"/> shares (one list+watch per kind).</summary>
-    public static SharedInformer<T> Informer<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
-        informers.For<T>(fieldSelector: typeof(T) == typeof(Event) ? EventFieldSelector : null, transform: CacheProjections.For<T>(informers));
+    private readonly ConcurrentDictionary<Type, object> _scoped = new();
 
-    public T? Get<T>(string? ns, string name) where T : KubernetesObject, IKubernetesResource =>
-        Informer<T>(informers).Indexer.Get(ns, name);
+    /// <summary>The cluster-wide informer every reader of <typeparamref name="T"/> shares (one list+watch per kind).</summary>
+    public static SharedInformer<T> Informer<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
+        informers.For<T>(fieldSelector: FieldSelector<T>(), transform: CacheProjections.For<T>(informers));
+
+    /// <summary>The informer of <typeparamref name="T"/> in one namespace, shaped like the cluster-wide one.</summary>
+    public static SharedInformer<T> NamespaceInformer<T>(KubernetesClient client, string @namespace, Func<T, T>? transform) where T : KubernetesObject, IKubernetesResource =>
+        new(client.Resource<T>(), new InformerOptions<T> { Namespace = @namespace, FieldSelector = FieldSelector<T>(), Transform = transform });
+
+    private static string? FieldSelector<T>() => typeof(T) == typeof(Event) ? EventFieldSelector : null;
+
+    /// <summary>From now on <typeparamref name="T"/> is read from per-namespace informers.</summary>
+    public void Scope<T>(NamespacedInformerSet<T> set) where T : KubernetesObject, IKubernetesResource => _scoped[typeof(T)] = set;
+
+    public T? Get<T>(string? ns, string name) where T : KubernetesObject, IKubernetesResource
+    {
+        if (_scoped.TryGetValue(typeof(T), out var scoped)) return ns is null ? null : ((NamespacedInformerSet<T>)scoped).Get(ns, name);
+        return Informer<T>(informers).Indexer.Get(ns, name);
+    }
 
     public IEnumerable<T> List<T>(string? ns = null) where T : KubernetesObject, IKubernetesResource
     {
+        if (_scoped.TryGetValue(typeof(T), out var scoped)) return ListScoped((NamespacedInformerSet<T>)scoped, ns);
         var indexer = Informer<T>(informers).Indexer;
         return ns is null ? indexer.List() : indexer.ByIndex(Indexer<T>.NamespaceIndex, ns);
+    }
+
+    private static IEnumerable<T> ListScoped<T>(NamespacedInformerSet<T> set, string? ns) where T : KubernetesObject, IKubernetesResource
+    {
+        if (ns is not null) return set.InformerFor(ns)?.Indexer.List() ?? [];
+        return set.Namespaces.SelectMany(n => set.InformerFor(n)?.Indexer.List() ?? []);
     }
 }

@@ -48,6 +48,31 @@ public sealed class PipelineOptions
     /// </summary>
     public bool CacheProjections { get; set; } = true;
 
+    /// <summary>
+    /// <see cref="WatchScope.Cluster"/>: one informer per kind over the whole cluster, and this replica does everything.
+    /// <see cref="WatchScope.Assigned"/>: namespaced kinds are watched only in the namespaces assigned with
+    /// <see cref="DiagnosisPipeline.AssignNamespacesAsync"/>, and cluster-scoped detection runs only while
+    /// <see cref="DiagnosisPipeline.SetClusterScopeAsync"/> says this replica leads (sharding).
+    /// </summary>
+    public WatchScope Scope { get; set; } = WatchScope.Cluster;
+
+    /// <summary>
+    /// After a hand-over, how long the fingerprints of incidents the previous owner diagnosed are remembered: a fault it
+    /// already reported that this replica detects again within this time is counted as a duplicate, not delivered again.
+    /// Long enough for the slowest detector threshold to pass again on the new owner.
+    /// </summary>
+    public TimeSpan InheritedIncidentTtl { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often the incident ledger (what this replica has diagnosed, for the next owner) is written when it changed.</summary>
+    public TimeSpan LedgerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide.</summary>
     public string SystemNamespace { get; set; } = "vigil-system";
+}
+
+/// <summary>What one pipeline watches: the whole cluster, or the namespaces assigned to it.</summary>
+public enum WatchScope
+{
+    Cluster,
+    Assigned,
 }

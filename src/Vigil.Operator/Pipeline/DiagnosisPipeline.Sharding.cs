@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Vigil.Detection;
+using Vigil.Detection.Correlation;
+using Vigil.Kubernetes;
+using Vigil.Kubernetes.Informers;
+using Vigil.Kubernetes.Models;
+using Vigil.Operator.Sharding;
+
+namespace Vigil.Operator.Pipeline;
+
+/// <summary>
+/// Watching only assigned namespaces (<see cref="WatchScope.Assigned"/>), for sharding. Namespaced kinds get one informer
+/// per assigned namespace; a hand-over stops a namespace's informers and lets go of its state without resolving anything
+/// (its incidents are not over, they are another replica's now), and taking a namespace reads what its previous owner
+/// recorded in the <see cref="IncidentLedger"/>, so a fault it already reported is counted as a duplicate instead of being
+/// delivered again. Cluster-scoped kinds are cached everywhere (evidence needs nodes) but detected only by the leader.
+/// </summary>
+public sealed partial class DiagnosisPipeline
+{
+    private readonly List<INamespaceScoped> _scoped = [];
+    private readonly ConcurrentDictionary<string, byte> _releasing = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _assigning = new(1, 1);
+    private volatile HashSet<string> _assigned = new(StringComparer.Ordinal);
+    private volatile bool _leadsClusterScope;
+    private long _epoch;
+
+    // Worker-thread state (detection and correlation run on one worker): what the previous owners diagnosed, and what this
+    // replica has open per ledger key.
+    private readonly Dictionary<string, (string Key, DateTimeOffset Expires)> _inherited = new(StringComparer.Ordinal);
+    private readonly Lock _ledgerGate = new();
+    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _openByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _keyEpoch = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (LedgerEntry Entry, DateTimeOffset Until)> _released = new(StringComparer.Ordinal);
+    private volatile bool _ledgerDirty;
+
+    /// <summary>How long a released namespace's entry stays in this replica's ledger for its next owner to read.</summary>
+    private static readonly TimeSpan ReleasedEntryGrace = TimeSpan.FromMinutes(10);
+
+    private bool Assigned => _options.Scope == WatchScope.Assigned;
+
+    /// <summary>Where this replica records what it diagnosed (sharding only; set before <see cref="StartAsync"/>).</summary>
+    public IncidentLedger? Ledger { get; set; }
+
+    /// <summary>The namespaces this replica watches (with <see cref="WatchScope.Cluster"/>: null, meaning all).</summary>
+    public IReadOnlyCollection<string>? AssignedNamespaces => Assigned ? _assigned : null;
+
+    /// <summary>Whether this replica runs the cluster-scoped detectors (always, unless sharded and not the leader).</summary>
+    public bool LeadsClusterScope => !Assigned || _leadsClusterScope;
+
+    /// <summary>Namespaces in the cluster-wide Namespace cache (what a replica that watches everything watches).</summary>
+    public int WatchedNamespaces => _view.List<Namespace>().Count();
+
+    /// <summary>The shard map epoch last applied.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>Running informers: one per kind, or with sharding one per assigned namespace and namespaced kind plus the cluster-wide ones.</summary>
+    public int InformerCount => _syncs.Count - _scoped.Count + _scoped.Sum(s => s.NamespaceCount);
+
+    private interface INamespaceScoped
+    {
+        int NamespaceCount { get; }
+        Task SetNamespacesAsync(IReadOnlyCollection<string> namespaces);
+        ValueTask DisposeAsync();
+    }
+
+    private sealed class Scoped<T>(NamespacedInformerSet<T> set) : INamespaceScoped where T : KubernetesObject, IKubernetesResource
+    {
+        public int NamespaceCount => set.Namespaces.Count;
+        public Task SetNamespacesAsync(IReadOnlyCollection<string> namespaces) => set.SetNamespacesAsync(namespaces);
+        public ValueTask DisposeAsync() => set.DisposeAsync();
+    }
+
+    private NamespacedInformerSet<T> Scope<T>() where T : KubernetesObject, IKubernetesResource
+    {
+        var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, ns, CacheProjections.For<T>(_informers)));
+        _view.Scope(set);
+        _scoped.Add(new Scoped<T>(set));
+        _syncs.Add((T.ResourceType.Kind, () => set.HasSynced, () => set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0)));
+        _caches.Add(() => _view.List<T>());
+        return set;
+    }
+
+    private void WatchAssigned<T>() where T : KubernetesObject, IKubernetesResource
+    {
+        var set = Scope<T>();
+        set.AddEventHandler(new ResourceEventHandler<T>
+        {
+            Added = (obj, _) => Post(() => Observe(obj)),
+            Updated = (_, obj) => Post(() => Observe(obj)),
+            // A namespace handed over drops its objects as "final state unknown": let go of them, do not clear their signals.
+            Deleted = (obj, unknown) => Post(unknown && _releasing.ContainsKey(obj.Metadata.Namespace ?? "") ? () => Drop(obj) : () => Forget(obj)),
+        });
+    }
+
+    private void LookUp<T>() where T : KubernetesObject, IKubernetesResource => Scope<T>();
+
+    private void Drop(KubernetesObject obj) => Engine.Forget(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? "");
+
+    /// <summary>Whether this replica evaluates <paramref name="obj"/>: cluster-scoped objects only while it leads.</summary>
+    private bool Observes(KubernetesObject obj) => obj.Metadata.Namespace is not null || LeadsClusterScope;
+
+    /// <summary>Whether faults of <paramref name="resource"/> are this replica's to report.</summary>
+    private bool Owns(ResourceRef resource)
+    {
+        if (!Assigned) return true;
+        return resource.ScopeNamespace is { } ns ? _assigned.Contains(ns) && !_releasing.ContainsKey(ns) : _leadsClusterScope;
+    }
+
+    /// <summary>
+    /// Makes the watched namespaces exactly <paramref name="namespaces"/> (map <paramref name="epoch"/>). Returns once the
+    /// namespaces given up are no longer watched, their state is let go and the ledger (with their incidents) is written,
+    /// and the informers of the new ones have started (not necessarily listed): from then on, another replica may take
+    /// what this one gave up.
+    /// </summary>
+    public async Task AssignNamespacesAsync(IReadOnlyCollection<string> namespaces, long epoch, CancellationToken cancellationToken)
+    {
+        if (!Assigned) throw new InvalidOperationException("the pipeline watches the whole cluster (PipelineOptions.Scope is Cluster)");
+        await _assigning.WaitAsync(cancellationToken);
+        try
+        {
+            var wanted = namespaces.ToHashSet(StringComparer.Ordinal);
+            var current = _assigned;
+            var released = current.Where(n => !wanted.Contains(n)).ToList();
+            var acquired = wanted.Where(n => !current.Contains(n)).ToList();
+            if (released.Count > 0)
+            {
+                foreach (var ns in released) _releasing[ns] = 0;
+                var kept = current.Where(wanted.Contains).ToHashSet(StringComparer.Ordinal);
+                foreach (var scoped in _scoped) await scoped.SetNamespacesAsync(kept);
+                await RunOnWorkerAsync(() =>
+                {
+                    var gone = released.ToHashSet(StringComparer.Ordinal);
+                    Correlator.Release(r => r.ScopeNamespace is { } n && gone.Contains(n));
+                    FreezeLedger(released);
+                });
+                _assigned = kept;
+                foreach (var ns in released) _releasing.TryRemove(ns, out _);
+                Counters.Add("shard_handovers|released", released.Count);
+            }
+            Interlocked.Exchange(ref _epoch, epoch);
+            if (acquired.Count > 0) await InheritAsync(acquired, epoch, cancellationToken);
+            await SaveLedgerAsync(cancellationToken);
+            _assigned = wanted;
+            foreach (var scoped in _scoped) await scoped.SetNamespacesAsync(wanted);
+            if (acquired.Count > 0) Counters.Add("shard_handovers|acquired", acquired.Count);
+            LogAssigned(_logger, epoch, wanted.Count, acquired.Count, released.Count);
+        }
+        finally
+        {
+            _assigning.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts or stops the cluster-scoped detectors (nodes, namespaces) on this replica. On gaining them, what the previous
+    /// leader diagnosed is inherited and every cluster-scoped object is evaluated; on losing them, their state is let go.
+    /// </summary>
+    public async Task SetClusterScopeAsync(bool leads, long epoch, CancellationToken cancellationToken)
+    {
+        if (!Assigned || leads == _leadsClusterScope) return;
+        if (leads)
+        {
+            await InheritAsync([IncidentLedger.ClusterKey], epoch, cancellationToken);
+            _leadsClusterScope = true;
+            Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => o.Metadata.Namespace is null)], _view)));
+        }
+        else
+        {
+            _leadsClusterScope = false;
+            await RunOnWorkerAsync(() =>
+            {
+                foreach (var obj in _caches.SelectMany(c => c()).Where(o => o.Metadata.Namespace is null)) Drop(obj);
+                Correlator.Release(r => r.ScopeNamespace is null);
+                FreezeLedger([IncidentLedger.ClusterKey]);
+            });
+            await SaveLedgerAsync(cancellationToken);
+        }
+    }
+
+    private async Task InheritAsync(IReadOnlyCollection<string> keys, long epoch, CancellationToken cancellationToken)
+    {
+        var entries = Ledger is null ? new Dictionary<string, LedgerEntry>() : await Ledger.LoadAsync(keys, cancellationToken);
+        var expires = _time.GetUtcNow() + _options.InheritedIncidentTtl;
+        await RunOnWorkerAsync(() =>
+        {
+            lock (_ledgerGate)
+            {
+                foreach (var key in keys)
+                {
+                    _keyEpoch[key] = epoch;
+                    _released.Remove(key);
+                    _openByKey.TryAdd(key, new Dictionary<string, HashSet<string>>(StringComparer.Ordinal));
+                    if (!entries.TryGetValue(key, out var entry)) continue;
+                    foreach (var fingerprint in entry.Fingerprints) _inherited[fingerprint] = (key, expires);
+                }
+            }
+            _ledgerDirty = true;
+        });
+    }
+
+    /// <summary>
+    /// Keeps the ledger true to the open incidents; returns true when an opened incident was already diagnosed by the
+    /// previous owner of its namespace (counted, not diagnosed again).
+    /// </summary>
+    private bool Record(IncidentChange change)
+    {
+        var incident = change.Incident;
+        var key = IncidentLedger.KeyOf(incident.PrimaryResource.ScopeNamespace);
+        var fingerprints = incident.Signals.Select(s => s.Fingerprint).Prepend(incident.Fingerprint).ToList();
+        var duplicate = false;
+        lock (_ledgerGate)
+        {
+            if (!_openByKey.TryGetValue(key, out var open)) _openByKey[key] = open = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            if (change.Kind == IncidentChangeKind.Resolved)
+            {
+                open.Remove(incident.Fingerprint);
+            }
+            else
+            {
+                if (change.Kind == IncidentChangeKind.Opened)
+                {
+                    var now = _time.GetUtcNow();
+                    foreach (var fingerprint in fingerprints)
+                    {
+                        if (_inherited.Remove(fingerprint, out var inherited) && inherited.Expires > now) duplicate = true;
+                    }
+                }
+                open[incident.Fingerprint] = [.. fingerprints];
+            }
+        }
+        _ledgerDirty = true;
+        if (duplicate)
+        {
+            Counters.Add("incidents_duplicate");
+            LogDuplicate(_logger, incident.PrimaryResource.Key);
+        }
+        return duplicate;
+    }
+
+    /// <summary>Keeps given-up keys' last entries in the ledger a while, for their next owner to read.</summary>
+    private void FreezeLedger(IEnumerable<string> keys)
+    {
+        var until = _time.GetUtcNow() + ReleasedEntryGrace;
+        lock (_ledgerGate)
+        {
+            foreach (var key in keys)
+            {
+                _released[key] = (Entry(key), until);
+                _openByKey.Remove(key);
+                _keyEpoch.Remove(key);
+                foreach (var f in _inherited.Where(i => i.Value.Key == key).Select(i => i.Key).ToList()) _inherited.Remove(f);
+            }
+        }
+        _ledgerDirty = true;
+    }
+
+    private LedgerEntry Entry(string key)
+    {
+        var now = _time.GetUtcNow();
+        var fingerprints = new HashSet<string>(StringComparer.Ordinal);
+        if (_openByKey.TryGetValue(key, out var open)) foreach (var set in open.Values) fingerprints.UnionWith(set);
+        foreach (var (fingerprint, inherited) in _inherited)
+            if (inherited.Key == key && inherited.Expires > now) fingerprints.Add(fingerprint);
+        return new LedgerEntry(_keyEpoch.GetValueOrDefault(key, Epoch), [.. fingerprints.Order(StringComparer.Ordinal)]);
+    }
+
+    private async Task SaveLedgerAsync(CancellationToken cancellationToken)
+    {
+        if (Ledger is null) return;
+        Dictionary<string, LedgerEntry> entries;
+        var now = _time.GetUtcNow();
+        lock (_ledgerGate)
+        {
+            _ledgerDirty = false;
+            foreach (var gone in _released.Where(r => r.Value.Until <= now).Select(r => r.Key).ToList()) _released.Remove(gone);
+            entries = _keyEpoch.Keys.ToDictionary(k => k, Entry, StringComparer.Ordinal);
+            foreach (var (key, released) in _released) entries.TryAdd(key, released.Entry);
+        }
+        try
+        {
+            await Ledger.SaveAsync(entries, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Written again at the next change; meanwhile a crash could let a new owner report an incident a second time.
+            _ledgerDirty = true;
+            Counters.Add("ledger_errors");
+            LogLedgerFailed(_logger, e);
+        }
+    }
+
+    private async Task LedgerLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.LedgerFlushInterval, TimeProvider.System);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                if (_ledgerDirty) await SaveLedgerAsync(_stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the detection worker, in order with the events queued before it.</summary>
+    private Task RunOnWorkerAsync(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_work.Writer.TryWrite(() =>
+            {
+                try
+                {
+                    action();
+                    done.SetResult();
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                    throw;
+                }
+            }))
+        {
+            // Stopping: the worker is gone, nothing is left to order against.
+            action();
+            return Task.CompletedTask;
+        }
+        return done.Task;
+    }
+
+    private async Task StopAssignedAsync()
+    {
+        foreach (var ns in _assigned) _releasing[ns] = 0;
+        foreach (var scoped in _scoped) await scoped.DisposeAsync();
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "shard map {Epoch} applied: watching {Namespaces} namespaces ({Acquired} taken, {Released} handed over)")]
+    private static partial void LogAssigned(ILogger logger, long epoch, int namespaces, int acquired, int released);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "incident on {Resource} was already diagnosed by the namespace's previous owner: not delivered again")]
+    private static partial void LogDuplicate(ILogger logger, string resource);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "could not write the incident ledger (retried at the next change)")]
+    private static partial void LogLedgerFailed(ILogger logger, Exception exception);
+}
