@@ -39,8 +39,9 @@ internal sealed class MemoryBenchOptions
         is in this process and not counted.
           --sizes a,b,...       namespaces x pods, growing (0x0,250x50000,500x50000,500x100000)
           --caches a,b          full and/or projected (full,projected)
-          --scope S             cluster: cluster-wide informers (what the pipeline does today);
-                                namespaces: per-namespace informers (the sharded pipeline; not wired yet)
+          --scope S             cluster: one cluster-wide informer per kind (sharding off);
+                                namespaces: one informer per namespace and namespaced kind, as a sharded replica
+                                assigned every namespace (PipelineOptions.Scope = Assigned)
           --gc S                server (as `vigil` runs) or workstation (server)
           --events-per-pod F    Events in the cluster per pod (0.2)
           --settle S            seconds to wait after sync and an empty work queue before measuring (5)
@@ -118,14 +119,6 @@ internal static class MemoryBenchmark
             Console.Error.WriteLine(MemoryBenchOptions.Help);
             return 2;
         }
-        if (o.Scope == "namespaces")
-        {
-            // Where the sharded pipeline plugs in: the child would set PipelineOptions.WatchScope = Assigned and call
-            // DiagnosisPipeline.AssignNamespacesAsync(every namespace) before measuring (see MemoryPipelineChild).
-            Console.Error.WriteLine("--scope namespaces: the pipeline cannot watch per namespace yet (PipelineOptions.WatchScope is not on this branch)");
-            return 2;
-        }
-
         var results = new ResultSet();
         MachineInfo.Describe(results.Environment);
         results.Environment["settings"] = string.Create(CultureInfo.InvariantCulture,
@@ -235,7 +228,7 @@ internal static class MemoryBenchmark
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Run as `dotnet Vigil.Bench.dll` or as the apphost, whichever started this process.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        foreach (var a in new[] { "memory-pipeline", "--kubeconfig", kubeconfig, "--cache", cache, "--settle", o.SettleSeconds.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "memory-pipeline", "--kubeconfig", kubeconfig, "--cache", cache, "--scope", o.Scope, "--settle", o.SettleSeconds.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         start.Environment["DOTNET_gcServer"] = o.Gc == "server" ? "1" : "0";
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the pipeline process");

@@ -25,6 +25,7 @@ internal static class MemoryPipelineChild
         string? kubeconfig = null;
         var cache = "projected";
         var settle = 5.0;
+        var scope = "cluster";
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -33,27 +34,39 @@ internal static class MemoryPipelineChild
                 case "--kubeconfig": kubeconfig = Next(); break;
                 case "--cache": cache = Next(); break;
                 case "--settle": settle = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--scope": scope = Next(); break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]} (memory-pipeline --kubeconfig F --cache full|projected --settle S)");
+                    Console.Error.WriteLine($"unknown option {args[i]} (memory-pipeline --kubeconfig F --cache full|projected --scope cluster|namespaces --settle S)");
                     return 2;
             }
         }
-        if (kubeconfig is null || cache is not ("full" or "projected"))
+        if (kubeconfig is null || cache is not ("full" or "projected") || scope is not ("cluster" or "namespaces"))
         {
-            Console.Error.WriteLine("memory-pipeline needs --kubeconfig and --cache full|projected");
+            Console.Error.WriteLine("memory-pipeline needs --kubeconfig, --cache full|projected and --scope cluster|namespaces");
             return 2;
         }
 
         var configuration = KubeConfigLoader.Load(new KubeConfigLoadOptions { Paths = [kubeconfig] }, TimeProvider.System);
         using var client = new KubernetesClient(configuration, TimeProvider.System, NullLoggerFactory.Instance);
-        var options = new PipelineOptions { CustomResources = false, CacheProjections = cache == "projected" };
-        // --scope namespaces plugs in here: options.WatchScope = Assigned, then, after StartAsync,
-        // await pipeline.AssignNamespacesAsync(<every namespace>) and wait for their informers to sync.
+        var options = new PipelineOptions
+        {
+            CustomResources = false,
+            CacheProjections = cache == "projected",
+            // namespaces: as one sharded replica that was assigned every namespace and leads the cluster scope.
+            Scope = scope == "namespaces" ? WatchScope.Assigned : WatchScope.Cluster,
+        };
         await using var pipeline = new DiagnosisPipeline(client, options, [], TimeProvider.System, NullLogger<DiagnosisPipeline>.Instance);
         var sync = Stopwatch.StartNew();
         await pipeline.StartAsync(CancellationToken.None);
+        if (scope == "namespaces")
+        {
+            var namespaces = (await client.Resource<Vigil.Kubernetes.Models.Namespace>().ListAsync(string.Empty)).Items.Select(n => n.Metadata.Name!).ToList();
+            await pipeline.AssignNamespacesAsync(namespaces, 1, CancellationToken.None);
+            await pipeline.SetClusterScopeAsync(true, 1, CancellationToken.None);
+            while (pipeline.InformerSync.Any(s => !s.Synced) && sync.Elapsed < TimeSpan.FromMinutes(10)) await Task.Delay(100);
+        }
         var syncSeconds = sync.Elapsed.TotalSeconds;
-        if (!pipeline.Synced)
+        if (!pipeline.Synced || pipeline.InformerSync.Any(s => !s.Synced))
         {
             Console.Error.WriteLine("the pipeline's informers did not sync");
             return 1;
