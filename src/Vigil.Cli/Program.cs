@@ -10,7 +10,12 @@ var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a 
     InstallCommand.Create(),
     SinkCommand.Create(),
     EvalCommand.Create(),
+    StatusCommand.Create(),
 };
 // Ctrl-C and SIGTERM cancel the running command; it then has this long to stop cleanly (drain the pipeline, stop the
 // cluster) before the process is ended with 130/143. System.CommandLine's default of 2 s is too short for a drain.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+var parsed = root.Parse(args);
+var exit = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+// A usage error (unknown option, bad value) exits 2, as every command's help says; System.CommandLine's default is 1,
+// which `vigil status` and `vigil sink test` use for "needs attention" / "not delivered".
+return parsed.Errors.Count > 0 ? 2 : exit;

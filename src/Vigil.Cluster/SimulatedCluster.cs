@@ -95,6 +95,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
             }));
             k.Limits.MaxRequestBodySize = null; // the handler enforces the limit with a Status error
             k.Limits.MinResponseDataRate = null; // watches idle for long periods
+            // Like kube-apiserver (--http2-max-streams-per-connection): many watches share one HTTP/2 connection.
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
             k.AddServerHeader = false;
         });
         var app = builder.Build();

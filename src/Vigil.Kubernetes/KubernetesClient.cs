@@ -89,7 +89,10 @@ public sealed partial class KubernetesClient : IDisposable
         var refreshedCredentials = false;
         for (var attempt = 0; ; attempt++)
         {
-            if (_rateLimiter is not null)
+            // Watches are long-running, not load: like the API server's in-flight limits, the client's rate limit leaves them
+            // out, so a controller with thousands of watches (one per namespace and kind when sharded) is not throttled to
+            // a crawl starting them, and they cannot starve the short requests queued behind them.
+            if (_rateLimiter is not null && !request.Streaming)
             {
                 await _rateLimiter.WaitAsync(cancellationToken);
             }
@@ -178,7 +181,14 @@ public sealed partial class KubernetesClient : IDisposable
 
     private async ValueTask<HttpRequestMessage> BuildMessageAsync(ApiRequest request, CancellationToken cancellationToken)
     {
-        var message = new HttpRequestMessage(request.Method, new Uri(_baseAddress, request.PathAndQuery.TrimStart('/')));
+        var message = new HttpRequestMessage(request.Method, new Uri(_baseAddress, request.PathAndQuery.TrimStart('/')))
+        {
+            // HTTP/2 over TLS when the server offers it, like client-go: every watch is a stream on a shared connection. Over
+            // HTTP/1.1 each watch holds a connection of its own, and a sharded replica's thousands of per-namespace watches
+            // would exhaust the pool and starve every other request.
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         message.Headers.TryAddWithoutValidation("Accept", request.Accept);
         if (request.Body is not null)
         {

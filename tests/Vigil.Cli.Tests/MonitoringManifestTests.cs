@@ -25,7 +25,7 @@ public sealed partial class MonitoringManifestTests : IDisposable
     public async Task Promtool_accepts_the_PrometheusRule_alerts()
     {
         var alerts = MonitoringManifests.Alerts();
-        alerts.Select(a => a.Alert).ShouldBe(["VigilDown", "VigilPipelineBacklog", "VigilSinkQueueBacklog", "VigilSinkFailureRate", "VigilMemoryGrowth", "VigilPipelineErrors"], ignoreOrder: true);
+        alerts.Select(a => a.Alert).ShouldBe(["VigilDown", "VigilNoLeader", "VigilShardMapNotApplied", "VigilInformersNotSynced", "VigilPipelineBacklog", "VigilSinkQueueBacklog", "VigilSinkFailureRate", "VigilMemoryGrowth", "VigilPipelineErrors"], ignoreOrder: true);
 
         var (exit, output) = await RunAsync(Promtool, "check", "rules", MonitoringManifests.WriteRuleFile(_dir));
 
@@ -34,7 +34,21 @@ public sealed partial class MonitoringManifestTests : IDisposable
     }
 
     [Fact]
-    public async Task Promtool_accepts_every_dashboard_query_and_the_dashboard_covers_the_pipeline()
+    public async Task The_alerts_fire_as_promtool_unit_tests_expect_no_leader_an_old_shard_map_and_unsynced_informers()
+    {
+        // alerts.test.yaml names the rules vigil-rules.yaml, in its own directory.
+        MonitoringManifests.WriteRuleFile(_dir);
+        var tests = Path.Combine(_dir, "alerts.test.yaml");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Monitoring", "alerts.test.yaml"), tests);
+
+        var (exit, output) = await RunAsync(Promtool, "test", "rules", tests);
+
+        exit.ShouldBe(0, output);
+        output.ShouldContain("SUCCESS");
+    }
+
+    [Fact]
+    public async Task Promtool_accepts_every_dashboard_query_and_the_dashboard_covers_the_pipeline_leader_and_shards()
     {
         var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(MonitoringManifests.DashboardPath))!;
         var panels = dashboard["panels"]!.AsArray();
@@ -47,6 +61,7 @@ public sealed partial class MonitoringManifestTests : IDisposable
             "vigil_signals_total", "vigil_signals_dropped_total", "vigil_incidents_total", "vigil_diagnoses_total",
             "vigil_gather_duration_seconds_bucket", "vigil_analyze_duration_seconds_bucket", "vigil_deliver_duration_seconds_bucket",
             "vigil_work_queue_depth", "vigil_diagnoses_in_flight", "vigil_sink_queue_depth", "vigil_sink_deliveries_total",
+            "vigil_leader_is_leader", "vigil_shard_namespaces", "vigil_shard_handovers_total", "vigil_informers", "vigil_informer_objects",
         }.ShouldBeSubsetOf(used);
 
         // promtool parses PromQL offline when the queries are recording rules.

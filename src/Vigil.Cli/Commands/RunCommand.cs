@@ -68,6 +68,8 @@ internal static partial class RunCommand
             return Fail($"kubeconfig: {e.Message}");
         }
 
+        clientConfig = clientConfig with { Qps = config.Operator.ApiQps, Burst = config.Operator.ApiBurst };
+
         var stdout = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });
         using var loggerFactory = LoggerFactory.Create(b =>
         {

@@ -156,15 +156,18 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the reflector and the handlers; notifications already queued are delivered first.</summary>
+    /// <summary>Stops the reflector and the handlers; notifications already queued are delivered first. Safe to call again.</summary>
     public async Task StopAsync()
     {
         Task? running;
         List<ProcessorListener<T>> listeners;
+        CancellationTokenSource? stopping;
         lock (_gate)
         {
             running = _running;
-            _stopping?.Cancel();
+            stopping = _stopping;
+            _stopping = null;
+            stopping?.Cancel();
             listeners = [.. _listeners];
         }
 
@@ -185,7 +188,7 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
             await listener.StopAsync();
         }
 
-        _stopping?.Dispose();
+        stopping?.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

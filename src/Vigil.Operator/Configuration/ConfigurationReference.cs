@@ -78,6 +78,8 @@ public static class ConfigurationReference
             new("operator.shutdownTimeout", D(p.ShutdownTimeout), "How long stopping may take to finish diagnoses in flight and drain sink queues; match the pod's terminationGracePeriodSeconds."),
             new("operator.customResources", B(p.CustomResources), "Watch and apply Detector, Policy, Sink and Gatherer resources (vigil.io/v1alpha1); off if you manage everything in this file."),
             new("operator.namespace", p.SystemNamespace, "Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide; elsewhere they apply to their own namespace."),
+            new("operator.apiQps", N((int)d.Operator.ApiQps), "Requests per second to the API server (watches excluded): enough for a replica to list the pods and events of the namespaces it takes over in seconds."),
+            new("operator.apiBurst", N(d.Operator.ApiBurst), "Requests allowed in a burst above apiQps."),
             new("operator.sharding.enabled", B(d.Operator.Sharding.Enabled), "Split namespaces across replicas (consistent hashing, a leader for cluster-scoped work; docs/operations.md, Sharding). Off: one replica watches everything."),
             new("operator.sharding.leaseDuration", D(d.Operator.Sharding.LeaseDuration), "How long the leader and member Leases last unrenewed: a crashed replica's namespaces move, and a new leader is elected, within this plus retryPeriod."),
             new("operator.sharding.renewDeadline", D(d.Operator.Sharding.RenewDeadline), "How long the leader retries renewing before it steps down; shorter than leaseDuration."),

@@ -322,6 +322,8 @@ public sealed class VigilConfig
             P.ShutdownTimeout = s.Duration("shutdownTimeout", allowZero: false) ?? P.ShutdownTimeout;
             P.CustomResources = s.Bool("customResources") ?? P.CustomResources;
             if (s.String("namespace") is { } ns) P.SystemNamespace = ns;
+            o.ApiQps = s.Int("apiQps", 1, 10_000) ?? o.ApiQps;
+            o.ApiBurst = s.Int("apiBurst", 1, 10_000) ?? o.ApiBurst;
             Sharding(s.Child("sharding"));
             if (o.ApiStaleAfter < o.ApiProbeInterval) s.Error("apiStaleAfter", $"{Durations.Format(o.ApiStaleAfter)} is shorter than apiProbeInterval ({Durations.Format(o.ApiProbeInterval)}): readiness would flap");
         }

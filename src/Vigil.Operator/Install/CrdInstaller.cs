@@ -1,4 +1,3 @@
-using System.Reflection;
 using Vigil.Kubernetes;
 using Vigil.Kubernetes.Http;
 using Vigil.Kubernetes.Models;
@@ -13,6 +12,8 @@ public static class CrdInstaller
 {
     public const string FieldManager = "vigil-install";
 
+    private const string Prefix = "deploy/crds/";
+
     private static readonly ResourceType Crds = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", Namespaced: false);
 
     /// <summary>The CRDs, by file name (<c>vigil.io_detectors.yaml</c>), as YAML.</summary>
@@ -20,9 +21,9 @@ public static class CrdInstaller
     {
         var assembly = typeof(CrdInstaller).Assembly;
         return [.. assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith("crds/", StringComparison.Ordinal))
+            .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
-            .Select(n => (n["crds/".Length..], Read(assembly, n)))];
+            .Select(n => (n[Prefix.Length..], ManifestRenderer.Read(assembly, n)))];
     }
 
     /// <summary>Applies every CRD; returns one kubectl-style line per CRD (<c>customresourcedefinition.apiextensions.k8s.io/detectors.vigil.io applied</c>).</summary>
@@ -37,12 +38,5 @@ public static class CrdInstaller
             lines.Add($"customresourcedefinition.apiextensions.k8s.io/{name} {(dryRun ? "applied (server dry run)" : "applied")}");
         }
         return lines;
-    }
-
-    private static string Read(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

@@ -93,18 +93,27 @@ public sealed partial class DiagnosisPipeline
         });
     }
 
-    private void LookUp<T>() where T : KubernetesObject, IKubernetesResource => Scope<T>();
+    /// <summary>
+    /// The kinds watched per assigned namespace: those whose numbers grow with the cluster and churn all day (pods and their
+    /// events). Each namespace costs one list and one watch per such kind, so the rest — few objects, rarely changing — stay
+    /// cluster-wide on every replica, evaluated only in the namespaces assigned to it.
+    /// </summary>
+    private static bool PerNamespace<T>() where T : KubernetesObject, IKubernetesResource => typeof(T) == typeof(Pod) || typeof(T) == typeof(Event);
 
     private void Drop(KubernetesObject obj) => Engine.Forget(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? "");
 
-    /// <summary>Whether this replica evaluates <paramref name="obj"/>: cluster-scoped objects only while it leads.</summary>
-    private bool Observes(KubernetesObject obj) => obj.Metadata.Namespace is not null || LeadsClusterScope;
+    /// <summary>Whether this replica evaluates <paramref name="obj"/>: in its namespaces, and cluster-scoped objects while it leads.</summary>
+    private bool Observes(KubernetesObject obj) => OwnsScope(ScopeOf(obj));
+
+    /// <summary>The namespace an object's faults belong to (a Namespace's own name); null for the other cluster-scoped kinds.</summary>
+    private static string? ScopeOf(KubernetesObject obj) => obj.Metadata.Namespace ?? (obj is Namespace ? obj.Metadata.Name : null);
+
+    private bool OwnsScope(string? ns) => !Assigned || (ns is null ? _leadsClusterScope : _assigned.Contains(ns) && !_releasing.ContainsKey(ns));
 
     /// <summary>Whether faults of <paramref name="resource"/> are this replica's to report.</summary>
     private bool Owns(ResourceRef resource)
     {
-        if (!Assigned) return true;
-        return resource.ScopeNamespace is { } ns ? _assigned.Contains(ns) && !_releasing.ContainsKey(ns) : _leadsClusterScope;
+        return OwnsScope(resource.ScopeNamespace);
     }
 
     /// <summary>
@@ -131,6 +140,8 @@ public sealed partial class DiagnosisPipeline
                 await RunOnWorkerAsync(() =>
                 {
                     var gone = released.ToHashSet(StringComparer.Ordinal);
+                    // Objects of the kinds cached cluster-wide stay cached, but their detection state goes with the namespace.
+                    foreach (var obj in _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is { } n && gone.Contains(n))) Drop(obj);
                     Correlator.Release(r => r.ScopeNamespace is { } n && gone.Contains(n));
                     FreezeLedger(released);
                 });
@@ -143,6 +154,12 @@ public sealed partial class DiagnosisPipeline
             await SaveLedgerAsync(cancellationToken);
             _assigned = wanted;
             foreach (var scoped in _scoped) await scoped.SetNamespacesAsync(wanted);
+            if (acquired.Count > 0)
+            {
+                // Per-namespace informers deliver their objects as they list; the kinds cached cluster-wide are already here.
+                var taken = acquired.ToHashSet(StringComparer.Ordinal);
+                Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is { } n && taken.Contains(n))], _view)));
+            }
             if (acquired.Count > 0) Counters.Add("shard_handovers|acquired", acquired.Count);
             LogAssigned(_logger, epoch, wanted.Count, acquired.Count, released.Count);
         }
@@ -163,14 +180,14 @@ public sealed partial class DiagnosisPipeline
         {
             await InheritAsync([IncidentLedger.ClusterKey], epoch, cancellationToken);
             _leadsClusterScope = true;
-            Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => o.Metadata.Namespace is null)], _view)));
+            Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is null)], _view)));
         }
         else
         {
             _leadsClusterScope = false;
             await RunOnWorkerAsync(() =>
             {
-                foreach (var obj in _caches.SelectMany(c => c()).Where(o => o.Metadata.Namespace is null)) Drop(obj);
+                foreach (var obj in _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is null)) Drop(obj);
                 Correlator.Release(r => r.ScopeNamespace is null);
                 FreezeLedger([IncidentLedger.ClusterKey]);
             });

@@ -103,8 +103,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Watch<PodDisruptionBudget>();
         Watch<Event>();
         // Looked up, not detected on: owners and storage classes.
-        if (Assigned) LookUp<ReplicaSet>();
-        else Track(InformerClusterView.Informer<ReplicaSet>(_informers));
+        Track(InformerClusterView.Informer<ReplicaSet>(_informers));
         Track(_informers.For<StorageClass>());
         await AddCustomResourcesAsync(cancellationToken);
         _informers.Start();
@@ -119,7 +118,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
 
     private void Watch<T>() where T : KubernetesObject, IKubernetesResource
     {
-        if (Assigned && T.ResourceType.Namespaced)
+        if (Assigned && PerNamespace<T>())
         {
             WatchAssigned<T>();
             return;

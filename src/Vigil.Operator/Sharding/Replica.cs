@@ -39,6 +39,7 @@ public sealed partial class Replica : IAsyncDisposable
     private readonly LinkedList<RecentIncident> _recent = new();
     private SharedInformer<ConfigMap>? _mapInformer;
     private long _appliedEpoch;
+    private int _following = 1;
     private long _leaderTransitions;
     private volatile bool _leader;
     private volatile bool _publishing = true;
@@ -288,6 +289,7 @@ public sealed partial class Replica : IAsyncDisposable
     /// </summary>
     public async Task StopFollowingAsync()
     {
+        if (Interlocked.Exchange(ref _following, 0) == 0) return;
         await _stopLeading.CancelAsync();
         await _stop.CancelAsync();
         _maps.Writer.TryComplete();
