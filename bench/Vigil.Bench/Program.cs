@@ -19,6 +19,11 @@ switch (command)
         return await Vigil.Bench.Pipeline.EndToEndBenchmark.RunAsync(rest);
     case "sharding":
         return await Vigil.Bench.Sharding.ShardingBenchmark.RunAsync(rest);
+    case "memory":
+        return await Vigil.Bench.Memory.MemoryBenchmark.RunAsync(rest);
+    case "memory-pipeline":
+        // The child process `memory` measures; not for direct use.
+        return await Vigil.Bench.Memory.MemoryPipelineChild.RunAsync(rest);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Vigil.Bench -- <area> [options]");
         Console.Error.WriteLine("areas:");
@@ -28,8 +33,9 @@ switch (command)
         Console.Error.WriteLine("  cel       CEL evaluation of a detector condition (--quick for a plain loop, otherwise BenchmarkDotNet)");
         Console.Error.WriteLine("  pipeline  in-process: object updates/s through detectors, correlator, rules analyzer and dispatcher; memory per pod");
         Console.Error.WriteLine("  e2e       over HTTPS: faults written to a simulated cluster -> watch -> diagnosis -> Event written back; latency");
-        Console.Error.WriteLine("            (pipeline --help, e2e --help for their options)");
+        Console.Error.WriteLine("  memory    one replica's memory (managed heap, RSS) by cluster size, full objects vs cache projections,");
+        Console.Error.WriteLine("            fitted to base + per namespace + per pod");
         Console.Error.WriteLine("  sharding  `vigil run` processes splitting namespaces: rebalance when a replica joins or leaves, leader failover");
-        Console.Error.WriteLine("            (sharding --help for its options)");
+        Console.Error.WriteLine("            (pipeline --help, e2e --help, memory --help, sharding --help for their options)");
         return command is "" or "--help" or "-h" ? 0 : 2;
 }

@@ -48,7 +48,9 @@ internal static class IncidentPods
 
     // The gatherers of one incident run at once and three of them (description, current and previous logs) read the same
     // pods: within one collection the first read of a pod is shared, so each pod is read once and all see the same state.
-    // Where the operator's informer caches are given, pods, nodes and events are read from them, without a request.
+    // Where the operator's informer caches are given, pod statuses, nodes and events are read from them, without a request.
+    // The caches hold projections (the operator's CacheProjections): what a pod's description shows beyond its status
+    // (its environment) is fetched, for the incident's pods only.
     private sealed record Collection(ConcurrentDictionary<string, Task<Pod?>> Reads, IClusterView? Cache);
 
     private static readonly AsyncLocal<Collection?> Current = new();
@@ -56,10 +58,17 @@ internal static class IncidentPods
     /// <summary>Starts sharing reads among the gatherers started after it, in the caller's async flow.</summary>
     public static void BeginCollection(IClusterView? cache) => Current.Value = new Collection(new ConcurrentDictionary<string, Task<Pod?>>(StringComparer.Ordinal), cache);
 
+    /// <summary>A pod for its status (phase, containers' states): from the caches when the collection has them.</summary>
     public static Task<Pod?> GetAsync(KubernetesClient client, ResourceRef pod, CancellationToken cancellationToken)
     {
+        if (Current.Value?.Cache?.Get<Pod>(pod.Namespace, pod.Name) is { } cached) return Task.FromResult<Pod?>(cached);
+        return GetFullAsync(client, pod, cancellationToken);
+    }
+
+    /// <summary>The whole pod, from the API (the caches' projection leaves out its containers' configuration); read once per collection.</summary>
+    public static Task<Pod?> GetFullAsync(KubernetesClient client, ResourceRef pod, CancellationToken cancellationToken)
+    {
         if (Current.Value is not { } collection) return client.Resource<Pod>().TryGetAsync(pod.Name, pod.Namespace, cancellationToken);
-        if (collection.Cache?.Get<Pod>(pod.Namespace, pod.Name) is { } cached) return Task.FromResult<Pod?>(cached);
         return collection.Reads.GetOrAdd(pod.Key, _ => client.Resource<Pod>().TryGetAsync(pod.Name, pod.Namespace, cancellationToken));
     }
 
@@ -84,7 +93,7 @@ public sealed class PodGatherer(GatherOptions options) : IGatherer
         var lines = new List<string>();
         foreach (var r in IncidentPods.Of(incident, options.MaxPods))
         {
-            var pod = await IncidentPods.GetAsync(client, r, cancellationToken);
+            var pod = await IncidentPods.GetFullAsync(client, r, cancellationToken);
             if (pod is null)
             {
                 lines.Add($"Pod {r.Namespace}/{r.Name}: no longer exists");

@@ -24,10 +24,14 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public TimeSpan DefaultResync { get; }
 
-    /// <summary>The informer of a built-in kind.</summary>
-    public SharedInformer<T> For<T>(string? @namespace = null, string? labelSelector = null, string? fieldSelector = null)
+    /// <summary>
+    /// The informer of a built-in kind. <paramref name="transform"/> (see <see cref="InformerOptions{T}.Transform"/>) cuts
+    /// each object down before it is cached; it is part of what identifies the shared informer, so consumers asking with
+    /// a different transform (or none) get an informer of their own rather than objects missing fields they read.
+    /// </summary>
+    public SharedInformer<T> For<T>(string? @namespace = null, string? labelSelector = null, string? fieldSelector = null, Func<T, T>? transform = null)
         where T : class, IKubernetesResource =>
-        Get(T.ResourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Resource<T>(), null);
+        Get(T.ResourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Resource<T>(), transform);
 
     /// <summary>The informer of any resource, as unstructured objects.</summary>
     public SharedInformer<UnstructuredObject> ForUnstructured(ResourceType resourceType, string? @namespace = null, string? labelSelector = null, string? fieldSelector = null) =>
@@ -82,7 +86,7 @@ public sealed class SharedInformerFactory : IAsyncDisposable
         where T : class, IKubernetesObject
     {
         var ns = type.Namespaced ? @namespace ?? string.Empty : string.Empty;
-        var key = new InformerKey(type, shape, ns, labelSelector ?? string.Empty, fieldSelector ?? string.Empty, typeof(T));
+        var key = new InformerKey(type, shape, ns, labelSelector ?? string.Empty, fieldSelector ?? string.Empty, typeof(T), transform);
         lock (_gate)
         {
             if (_informers.TryGetValue(key, out var existing))
@@ -111,5 +115,6 @@ public sealed class SharedInformerFactory : IAsyncDisposable
         }
     }
 
-    private sealed record InformerKey(ResourceType Type, ResponseShape Shape, string Namespace, string LabelSelector, string FieldSelector, Type ObjectType);
+    // Delegates compare by method and target: the same transform method keys the same informer.
+    private sealed record InformerKey(ResourceType Type, ResponseShape Shape, string Namespace, string LabelSelector, string FieldSelector, Type ObjectType, Delegate? Transform);
 }

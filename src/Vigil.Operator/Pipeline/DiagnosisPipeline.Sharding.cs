@@ -73,7 +73,7 @@ public sealed partial class DiagnosisPipeline
 
     private NamespacedInformerSet<T> Scope<T>() where T : KubernetesObject, IKubernetesResource
     {
-        var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, ns));
+        var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, ns, CacheProjections.For<T>(_informers)));
         _view.Scope(set);
         _scoped.Add(new Scoped<T>(set));
         _syncs.Add((T.ResourceType.Kind, () => set.HasSynced, () => set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0)));

@@ -46,6 +46,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         _time = time;
         _logger = logger;
         _informers = new SharedInformerFactory(client, TimeSpan.Zero);
+        if (!options.CacheProjections) CacheProjections.Disable(_informers);
         _view = new InformerClusterView(_informers);
         Engine = new DetectorEngine(DetectorCatalog.Create(options.Detectors.Count == 0 ? null : Merge(options.Detectors)), time);
         Filter = new SignalFilter(options.Filters, time);
@@ -102,7 +103,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         Watch<PodDisruptionBudget>();
         Watch<Event>();
         // Looked up, not detected on: owners and storage classes.
-        Track(_informers.For<ReplicaSet>());
+        Track(InformerClusterView.Informer<ReplicaSet>(_informers));
         Track(_informers.For<StorageClass>());
         await AddCustomResourcesAsync(cancellationToken);
         _informers.Start();

@@ -43,6 +43,12 @@ public sealed class PipelineOptions
     public bool CustomResources { get; set; } = true;
 
     /// <summary>
+    /// For benchmarks: false caches whole objects instead of the projections (see <c>CacheProjections</c>) the
+    /// detectors need, to measure what the projections save. Not a configuration key.
+    /// </summary>
+    public bool CacheProjections { get; set; } = true;
+
+    /// <summary>
     /// <see cref="WatchScope.Cluster"/>: one informer per kind over the whole cluster, and this replica does everything.
     /// <see cref="WatchScope.Assigned"/>: namespaced kinds are watched only in the namespaces assigned with
     /// <see cref="DiagnosisPipeline.AssignNamespacesAsync"/>, and cluster-scoped detection runs only while

@@ -121,6 +121,43 @@ public sealed class EvidenceCollectorTests(StaticClusterFixture fx) : IClassFixt
     }
 
     [Fact]
+    public async Task With_informer_caches_holding_projected_pods_the_description_still_shows_the_environment()
+    {
+        fx.Cluster.Apply(Manifests);
+        // What the operator's cache holds of the pod: its status, no container configuration.
+        var cached = new Kubernetes.Models.Pod
+        {
+            ApiVersion = "v1", Kind = "Pod",
+            Metadata = new Kubernetes.Models.ObjectMeta { Name = "api-1", Namespace = "shop" },
+            Spec = new Kubernetes.Models.PodSpec { NodeName = "node-1", Containers = [new Kubernetes.Models.Container { Name = "api", Image = "shop/api:2" }] },
+            Status = new Kubernetes.Models.PodStatus
+            {
+                Phase = "Running",
+                ContainerStatuses = [new Kubernetes.Models.ContainerStatus { Name = "api", RestartCount = 9, State = new Kubernetes.Models.ContainerState { Running = new Kubernetes.Models.ContainerStateRunning() } }],
+            },
+        };
+
+        var options = new GatherOptions();
+        var collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options), fx.Client, Redactor.Default, options, new OnePodCache(cached));
+        var evidence = await collector.CollectAsync(Incident(), CancellationToken.None);
+
+        var pod = evidence.Section(EvidenceSections.PodDescription)!;
+        pod.Failed.ShouldBeFalse(pod.Error);
+        pod.Lines.ShouldContain("    env MODE=fast");
+        pod.Lines.ShouldContain("    env DB_PASSWORD=<from secret db key password>");
+        // Logs need only the containers' states, which the cache has: the running container's log is read.
+        evidence.Section(EvidenceSections.Logs)!.Lines.ShouldContain("dial tcp 10.96.0.15:5432: connect: connection refused");
+    }
+
+    private sealed class OnePodCache(Kubernetes.Models.Pod pod) : Detection.Detectors.IClusterView
+    {
+        public T? Get<T>(string? ns, string name) where T : Kubernetes.Models.KubernetesObject, Kubernetes.Models.IKubernetesResource =>
+            pod is T p && p.Metadata.Namespace == ns && p.Metadata.Name == name ? p : null;
+
+        public IEnumerable<T> List<T>(string? ns = null) where T : Kubernetes.Models.KubernetesObject, Kubernetes.Models.IKubernetesResource => [];
+    }
+
+    [Fact]
     public async Task A_failed_CronJob_run_has_its_Job_pods_logs_gathered()
     {
         var cron = fx.Cluster.Apply("""

@@ -35,6 +35,29 @@ public sealed class SharedInformerFactoryTests(ClusterFixture fixture) : IDispos
     }
 
     [Fact]
+    public async Task A_transform_cuts_objects_before_they_are_cached_and_keys_an_informer_of_its_own()
+    {
+        var ns = await fixture.NewNamespaceAsync(_client);
+        await using var factory = new SharedInformerFactory(_client);
+        static ConfigMap DropData(ConfigMap map)
+        {
+            map.Data = null;
+            return map;
+        }
+        var cut = factory.For<ConfigMap>(ns, transform: DropData);
+        ReferenceEquals(cut, factory.For<ConfigMap>(ns, transform: DropData)).ShouldBeTrue();
+        var whole = factory.For<ConfigMap>(ns);
+        ReferenceEquals(cut, whole).ShouldBeFalse();
+
+        factory.Start();
+        (await factory.WaitForCacheSyncAsync(new CancellationTokenSource(Patience).Token)).ShouldBeTrue();
+        await _client.Resource<ConfigMap>().CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "big", Namespace = ns }, Data = new Dictionary<string, string> { ["k"] = "v" } });
+        await Eventually.TrueAsync(() => cut.Indexer.Get(ns, "big") is not null && whole.Indexer.Get(ns, "big") is not null, Patience);
+        cut.Indexer.Get(ns, "big")!.Data.ShouldBeNull();
+        whole.Indexer.Get(ns, "big")!.Data!["k"].ShouldBe("v");
+    }
+
+    [Fact]
     public async Task Namespace_sets_follow_assignments()
     {
         var ns1 = await fixture.NewNamespaceAsync(_client, "a");
