@@ -15,7 +15,10 @@ namespace Vigil.Kubernetes.Watch;
 /// </summary>
 internal static class WatchStreamReader
 {
-    private const int InitialBufferSize = 64 * 1024;
+    // Small to start: a sharded operator holds a watch per namespace and kind, most of them idle, each keeping its buffer
+    // for as long as it runs. A busy watch grows its buffer (below) up to BusyBufferSize, so it still reads in large chunks.
+    private const int InitialBufferSize = 4 * 1024;
+    private const int BusyBufferSize = 64 * 1024;
 
     public static async IAsyncEnumerable<WatchEvent<T>> ReadAsync<T>(
         Stream stream,
@@ -28,6 +31,7 @@ internal static class WatchStreamReader
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         var start = 0;
         var end = 0;
+        var filled = false;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var idleTimer = timeProvider.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), idle, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
@@ -55,8 +59,9 @@ internal static class WatchStreamReader
                     start = 0;
                 }
 
-                if (end == buffer.Length)
+                if (end == buffer.Length || (filled && buffer.Length < BusyBufferSize))
                 {
+                    filled = false;
                     var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
                     Buffer.BlockCopy(buffer, 0, bigger, 0, end);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -65,6 +70,7 @@ internal static class WatchStreamReader
 
                 idleTimer.Change(idleTimeout, Timeout.InfiniteTimeSpan);
                 int read;
+                var room = buffer.Length - end;
                 try
                 {
                     read = await stream.ReadAsync(buffer.AsMemory(end), idle.Token);
@@ -94,6 +100,8 @@ internal static class WatchStreamReader
                 }
 
                 end += read;
+                // A read that filled all the room there was means more was waiting: the stream is busy, read more at once.
+                filled = read == room;
             }
         }
         finally
