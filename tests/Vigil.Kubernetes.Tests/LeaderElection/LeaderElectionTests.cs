@@ -154,6 +154,9 @@ public sealed class LeaderElectionTests(ClusterFixture fixture) : IDisposable
             await candidates.Single(c => c.Identity == first).KillAsync();
             await Eventually.TrueAsync(() => timeline.Leaders.Count == 1 && timeline.Leaders.Single() != first, Patience, "another candidate takes over");
             killed.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(3), "no one takes over before the lease expires by their own clock");
+            // Candidates wake just after the lease they observed runs out instead of at their next jittered retry (up to
+            // 2.2 retry periods later): the lease duration plus one retry period, with a second for a loaded machine.
+            killed.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4 + 0.3 + 1), "takeover within lease duration + retry period");
 
             var second = timeline.Leaders.Single();
             var transferred = await _client.Resource<Lease>().GetAsync("vigil-controller", ns);
