@@ -69,8 +69,10 @@ public sealed class AutoscalingTests(WorkloadFixture fx) : WorkloadTest(fx), ICl
     {
         var ns = await Namespace("hpamid");
         await Apply(ns, App("150m", 10, 100));
+        // The status passes through 2 and goes on once the new pod is ready (below): on a busy machine a poll can miss the
+        // moment it says 2, so the step is checked by its event, which stays.
         var hpa = await WaitFor($"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers/app",
-            o => Int(o["status"]?["desiredReplicas"]) == 2, "ceil(1.5 x 1) = 2");
+            o => Int(o["status"]?["desiredReplicas"]) >= 2, "scaled up");
         HasCondition(hpa, "ScalingLimited", "False", "DesiredWithinRange").ShouldBeTrue();
         await WaitForEvent(ns, "app", "SuccessfulRescale", "New size: 2; reason: cpu resource utilization (percentage of request) above target");
         // 150% on two pods is still above target, so the autoscaler goes on (3, then more) once the second pod is
