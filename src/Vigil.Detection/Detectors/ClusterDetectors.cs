@@ -41,7 +41,7 @@ public sealed class PVCStuckBinding(DetectorOptions options) : Detector<Persiste
         // A claim waiting for its first consumer is not stuck until a pod uses it.
         if (claim.Metadata.Annotations?.ContainsKey("volume.kubernetes.io/selected-node") != true
             && claim.Spec?.StorageClassName is { } cls && cluster.Get<StorageClass>(null, cls) is { } sc
-            && sc.ExtensionData?.TryGetValue("volumeBindingMode", out var mode) == true && mode.GetString() == "WaitForFirstConsumer")
+            && sc.VolumeBindingMode == "WaitForFirstConsumer")
             yield break;
         yield return new Finding("PVCStuckBinding", Ref(claim), $"PersistentVolumeClaim has been Pending (storage class {claim.Spec?.StorageClassName ?? "<default>"})",
             claim.Metadata.CreationTimestamp?.Value)

@@ -183,6 +183,26 @@ public sealed class DetectorEngineTests
     }
 
     [Fact]
+    public void A_claim_waiting_for_its_first_consumer_is_not_stuck_until_a_node_is_selected_for_it()
+    {
+        var storageClass = Objects.Parse<StorageClass>("""
+            {"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"local"},"provisioner":"kubernetes.io/no-provisioner","volumeBindingMode":"WaitForFirstConsumer"}
+            """);
+        var engine = Engine();
+        var view = new ListClusterView(storageClass);
+        var waiting = Objects.Parse<PersistentVolumeClaim>("""
+            {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"cache","namespace":"shop","creationTimestamp":"2026-11-22T12:00:00Z"},
+             "spec":{"storageClassName":"local"},"status":{"phase":"Pending"}}
+            """);
+        engine.Observe(waiting, view).IsEmpty.ShouldBeTrue();
+        var selected = Objects.Parse<PersistentVolumeClaim>("""
+            {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"cache","namespace":"shop","creationTimestamp":"2026-11-22T12:00:00Z",
+             "annotations":{"volume.kubernetes.io/selected-node":"node-1"}},"spec":{"storageClassName":"local"},"status":{"phase":"Pending"}}
+            """);
+        engine.Observe(selected, view).Raised.Single().Reason.ShouldBe("PVCStuckBinding");
+    }
+
+    [Fact]
     public void A_detector_that_fails_on_a_malformed_object_is_counted_not_fatal()
     {
         var engine = new DetectorEngine([new Throwing(new DetectorOptions())], _clock);
