@@ -10,7 +10,8 @@ namespace Vigil.Operator.Install;
 /// </summary>
 public static class CrdInstaller
 {
-    public const string FieldManager = "vigil-install";
+    /// <summary>The same manager as <c>vigil install</c>: both own the CRDs' fields, so either may update what the other wrote.</summary>
+    public const string FieldManager = ManifestInstaller.FieldManager;
 
     private const string Prefix = "deploy/crds/";
 
