@@ -205,6 +205,16 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         var leader = leaderLease.Spec!.HolderIdentity!;
         var victim = _replicas.Single(r => r.Process.StartInfo.Environment["POD_NAME"] == leader);
         var orphaned = three.NamespacesOf(leader).Take(20).ToList();
+        // The guarantee across a crash covers what the replica had recorded: its ledger is written right after each
+        // delivery, so wait for that write (milliseconds) rather than race it.
+        var owned = three.NamespacesOf(leader).ToHashSet();
+        var recorded = expected.Where(k => owned.Contains(k.Split('/')[0])).Select(k => $"Pod/{k}").ToList();
+        await Until(async () =>
+        {
+            var ledger = await _client.Resource<ConfigMap>().TryGetAsync(IncidentLedger.NamePrefix + leader, SystemNamespace);
+            var text = string.Join("\n", ledger?.Data?.Values ?? []);
+            return recorded.All(f => text.Contains(f, StringComparison.Ordinal));
+        }, "the leader's ledger to hold what it delivered");
         victim.Crash();
         var killed = Stopwatch.StartNew();
         expected.AddRange(Inject(orphaned));

@@ -52,7 +52,7 @@ public sealed partial class DiagnosisPipeline
         _detectorResources.Changed += () => Post(() => Engine.SetCustomDetectors(_detectorResources.Active));
         Filter.Policies = () => _policyResources.Active;
         Filter.PolicyMatched = _policyResources.RecordMatched;
-        _sinkResources.Changed += () => Dispatcher.SetDynamicSinks([.. _sinkResources.Active.Select(s => _timedSinks.GetValue(s, k => new TimedSink(k, Counters, _time)))]);
+        _sinkResources.Changed += () => Dispatcher.SetDynamicSinks([.. _sinkResources.Active.Select(s => _timedSinks.GetValue(s, k => new TimedSink(k, Counters, _time, OnDelivered)))]);
     }
 
     private void StartCustomResources()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Vigil.Detection;
 using Vigil.Detection.Correlation;
@@ -33,6 +34,16 @@ public sealed partial class DiagnosisPipeline
     private readonly Dictionary<string, long> _keyEpoch = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (LedgerEntry Entry, DateTimeOffset Until)> _released = new(StringComparer.Ordinal);
     private volatile bool _ledgerDirty;
+    private readonly SemaphoreSlim _ledgerWrite = new(1, 1);
+    private readonly Channel<bool> _ledgerChanged = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    // Incidents opened here and not delivered yet (fingerprint → ledger key), and every open incident's fingerprints (its
+    // own and its signals'): an incident enters the ledger when a sink has delivered it, not when it opens.
+    private readonly ConcurrentDictionary<string, string> _undelivered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string[]> _incidentFingerprints = new(StringComparer.Ordinal);
+
+    /// <summary>How long giving a namespace up waits for the deliveries of its incidents already diagnosed.</summary>
+    private static readonly TimeSpan HandOverDeliveryWait = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a released namespace's entry stays in this replica's ledger for its next owner to read.</summary>
     private static readonly TimeSpan ReleasedEntryGrace = TimeSpan.FromMinutes(10);
@@ -137,14 +148,16 @@ public sealed partial class DiagnosisPipeline
                 foreach (var ns in released) _releasing[ns] = 0;
                 var kept = current.Where(wanted.Contains).ToHashSet(StringComparer.Ordinal);
                 foreach (var scoped in _scoped) await scoped.SetNamespacesAsync(kept);
+                var gone = released.ToHashSet(StringComparer.Ordinal);
                 await RunOnWorkerAsync(() =>
                 {
-                    var gone = released.ToHashSet(StringComparer.Ordinal);
                     // Objects of the kinds cached cluster-wide stay cached, but their detection state goes with the namespace.
                     foreach (var obj in _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is { } n && gone.Contains(n))) Drop(obj);
                     Correlator.Release(r => r.ScopeNamespace is { } n && gone.Contains(n));
-                    FreezeLedger(released);
                 });
+                // Diagnoses already under way here are delivered here, and recorded, before the next owner reads the ledger.
+                await UntilDeliveredAsync(gone, cancellationToken);
+                await RunOnWorkerAsync(() => FreezeLedger(released));
                 _assigned = kept;
                 foreach (var ns in released) _releasing.TryRemove(ns, out _);
                 Counters.Add("shard_handovers|released", released.Count);
@@ -212,47 +225,101 @@ public sealed partial class DiagnosisPipeline
                     foreach (var fingerprint in entry.Fingerprints) _inherited[fingerprint] = (key, expires);
                 }
             }
-            _ledgerDirty = true;
+            LedgerChanged();
         });
     }
 
     /// <summary>
-    /// Keeps the ledger true to the open incidents; returns true when an opened incident was already diagnosed by the
-    /// previous owner of its namespace (counted, not diagnosed again).
+    /// Keeps the ledger true to the open incidents that have reached someone; returns true when an opened incident was
+    /// already delivered by the previous owner of its namespace (counted, not diagnosed again).
+    /// <para>
+    /// An incident enters the ledger once a sink has delivered it (<see cref="OnDelivered"/>), not when it opens: a replica
+    /// that dies between the two leaves it out, and the next owner, detecting the fault again, delivers it. Recording at
+    /// open time would lose it instead. What stays is a window of one ledger write after a delivery in which a crash
+    /// means a second delivery.
+    /// </para>
     /// </summary>
     private bool Record(IncidentChange change)
     {
         var incident = change.Incident;
         var key = IncidentLedger.KeyOf(incident.PrimaryResource.ScopeNamespace);
-        var fingerprints = incident.Signals.Select(s => s.Fingerprint).Prepend(incident.Fingerprint).ToList();
+        string[] fingerprints = [.. incident.Signals.Select(s => s.Fingerprint).Prepend(incident.Fingerprint).Distinct(StringComparer.Ordinal)];
+        if (change.Kind == IncidentChangeKind.Resolved)
+        {
+            _incidentFingerprints.TryRemove(incident.Fingerprint, out _);
+            _undelivered.TryRemove(incident.Fingerprint, out _);
+            lock (_ledgerGate)
+            {
+                if (_openByKey.TryGetValue(key, out var open)) open.Remove(incident.Fingerprint);
+            }
+            LedgerChanged();
+            return false;
+        }
+        _incidentFingerprints[incident.Fingerprint] = fingerprints;
+        if (change.Kind == IncidentChangeKind.Updated)
+        {
+            lock (_ledgerGate)
+            {
+                if (_openByKey.TryGetValue(key, out var open) && open.ContainsKey(incident.Fingerprint)) open[incident.Fingerprint] = [.. fingerprints];
+            }
+            LedgerChanged();
+            return false;
+        }
         var duplicate = false;
+        var now = _time.GetUtcNow();
         lock (_ledgerGate)
         {
-            if (!_openByKey.TryGetValue(key, out var open)) _openByKey[key] = open = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            if (change.Kind == IncidentChangeKind.Resolved)
+            foreach (var fingerprint in fingerprints)
             {
-                open.Remove(incident.Fingerprint);
+                if (_inherited.Remove(fingerprint, out var inherited) && inherited.Expires > now) duplicate = true;
             }
-            else
-            {
-                if (change.Kind == IncidentChangeKind.Opened)
-                {
-                    var now = _time.GetUtcNow();
-                    foreach (var fingerprint in fingerprints)
-                    {
-                        if (_inherited.Remove(fingerprint, out var inherited) && inherited.Expires > now) duplicate = true;
-                    }
-                }
-                open[incident.Fingerprint] = [.. fingerprints];
-            }
+            // Delivered by the previous owner: in this replica's ledger at once, for whoever comes next.
+            if (duplicate) Open(key)[incident.Fingerprint] = [.. fingerprints];
         }
-        _ledgerDirty = true;
         if (duplicate)
         {
+            LedgerChanged();
             Counters.Add("incidents_duplicate");
             LogDuplicate(_logger, incident.PrimaryResource.Key);
         }
+        else
+        {
+            _undelivered[incident.Fingerprint] = key;
+        }
         return duplicate;
+    }
+
+    private Dictionary<string, HashSet<string>> Open(string key)
+    {
+        if (!_openByKey.TryGetValue(key, out var open)) _openByKey[key] = open = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        return open;
+    }
+
+    /// <summary>A sink delivered a diagnosis (any sink thread): its incident enters the ledger, written at once.</summary>
+    private void OnDelivered(Diagnosis.Diagnosis diagnosis)
+    {
+        if (!Assigned || !_undelivered.TryRemove(diagnosis.Incident.Fingerprint, out var key)) return;
+        var fingerprints = _incidentFingerprints.GetValueOrDefault(diagnosis.Incident.Fingerprint) ?? [diagnosis.Incident.Fingerprint];
+        lock (_ledgerGate)
+        {
+            if (_keyEpoch.ContainsKey(key)) Open(key)[diagnosis.Incident.Fingerprint] = [.. fingerprints];
+            else if (_released.TryGetValue(key, out var released))
+                _released[key] = (released.Entry with { Fingerprints = [.. released.Entry.Fingerprints.Union(fingerprints, StringComparer.Ordinal)] }, released.Until);
+        }
+        LedgerChanged();
+    }
+
+    private async Task UntilDeliveredAsync(HashSet<string> keys, CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (_undelivered.Values.Any(keys.Contains) && TimeProvider.System.GetElapsedTime(started) < HandOverDeliveryWait)
+            await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+    }
+
+    private void LedgerChanged()
+    {
+        _ledgerDirty = true;
+        _ledgerChanged.Writer.TryWrite(true);
     }
 
     /// <summary>Keeps given-up keys' last entries in the ledger a while, for their next owner to read.</summary>
@@ -269,7 +336,7 @@ public sealed partial class DiagnosisPipeline
                 foreach (var f in _inherited.Where(i => i.Value.Key == key).Select(i => i.Key).ToList()) _inherited.Remove(f);
             }
         }
-        _ledgerDirty = true;
+        LedgerChanged();
     }
 
     private LedgerEntry Entry(string key)
@@ -282,9 +349,24 @@ public sealed partial class DiagnosisPipeline
         return new LedgerEntry(_keyEpoch.GetValueOrDefault(key, Epoch), [.. fingerprints.Order(StringComparer.Ordinal)]);
     }
 
-    private async Task SaveLedgerAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the ledger; false when the write failed (it is retried).</summary>
+    private async Task<bool> SaveLedgerAsync(CancellationToken cancellationToken)
     {
-        if (Ledger is null) return;
+        if (Ledger is null) return true;
+        // One write at a time: two snapshots racing could leave the older one stored.
+        await _ledgerWrite.WaitAsync(cancellationToken);
+        try
+        {
+            return await WriteLedgerAsync(Ledger, cancellationToken);
+        }
+        finally
+        {
+            _ledgerWrite.Release();
+        }
+    }
+
+    private async Task<bool> WriteLedgerAsync(IncidentLedger ledger, CancellationToken cancellationToken)
+    {
         Dictionary<string, LedgerEntry> entries;
         var now = _time.GetUtcNow();
         lock (_ledgerGate)
@@ -296,25 +378,32 @@ public sealed partial class DiagnosisPipeline
         }
         try
         {
-            await Ledger.SaveAsync(entries, cancellationToken);
+            await ledger.SaveAsync(entries, cancellationToken);
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            // Written again at the next change; meanwhile a crash could let a new owner report an incident a second time.
+            // Retried; meanwhile a crash could let a new owner report an incident a second time.
             _ledgerDirty = true;
             Counters.Add("ledger_errors");
             LogLedgerFailed(_logger, e);
+            return false;
         }
     }
 
+    /// <summary>Writes the ledger as soon as it changes; changes made during a write are coalesced into the next.</summary>
     private async Task LedgerLoopAsync()
     {
-        using var timer = new PeriodicTimer(_options.LedgerFlushInterval, TimeProvider.System);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            while (await _ledgerChanged.Reader.WaitToReadAsync(_stop.Token))
             {
-                if (_ledgerDirty) await SaveLedgerAsync(_stop.Token);
+                _ledgerChanged.Reader.TryRead(out _);
+                if (_ledgerDirty && !await SaveLedgerAsync(_stop.Token))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+                    _ledgerChanged.Writer.TryWrite(true);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -54,7 +54,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         var redactor = new Redactor(options.RedactionPatterns);
         Collector = new EvidenceCollector(EvidenceCollector.BuiltIn(options.Gather), client, redactor, options.Gather, _view);
         Analyzer = new RulesAnalyzer(time);
-        Dispatcher = new Dispatcher(sinks.Select(s => new TimedSink(s, Counters, time)), options.Delivery, time);
+        Dispatcher = new Dispatcher(sinks.Select(s => new TimedSink(s, Counters, time, OnDelivered)), options.Delivery, time);
         _diagnosing = new SemaphoreSlim(Math.Max(1, options.DiagnosisConcurrency));
     }
 

@@ -63,8 +63,6 @@ public sealed class PipelineOptions
     /// </summary>
     public TimeSpan InheritedIncidentTtl { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>How often the incident ledger (what this replica has diagnosed, for the next owner) is written when it changed.</summary>
-    public TimeSpan LedgerFlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Vigil's own namespace: Detectors and Policies there may select namespaces cluster-wide.</summary>
     public string SystemNamespace { get; set; } = "vigil-system";

@@ -3,8 +3,11 @@ using Vigil.Detection;
 
 namespace Vigil.Operator.Pipeline;
 
-/// <summary>A sink that records how long each delivery attempt takes (<c>vigil_deliver_duration_seconds{sink}</c>).</summary>
-internal sealed class TimedSink(ISink inner, PipelineCounters counters, TimeProvider time) : ISink
+/// <summary>
+/// A sink that records how long each delivery attempt takes (<c>vigil_deliver_duration_seconds{sink}</c>) and reports
+/// each successful delivery (the incident ledger records an incident once it has reached someone).
+/// </summary>
+internal sealed class TimedSink(ISink inner, PipelineCounters counters, TimeProvider time, Action<Diagnosis.Diagnosis>? delivered = null) : ISink
 {
     private readonly string _key = $"deliver_seconds|{inner.Name}";
 
@@ -20,6 +23,7 @@ internal sealed class TimedSink(ISink inner, PipelineCounters counters, TimeProv
         try
         {
             await inner.SendAsync(diagnosis, cancellationToken);
+            delivered?.Invoke(diagnosis);
         }
         finally
         {
