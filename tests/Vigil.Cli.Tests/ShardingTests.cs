@@ -263,6 +263,9 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         status["members"]!.AsArray().Single(m => m!["live"]!.GetValue<bool>())!["identity"]!.GetValue<string>().ShouldBe(survivors[1]);
 
         var counts = _delivered.GroupBy(k => k).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var r in _replicas.Where(_ => counts.Any(c => c.Value > 1)))
+            foreach (var line in r.Stdout.Where(l => l.Contains("\"event\":2", StringComparison.Ordinal) || l.Contains("\"event\":4", StringComparison.Ordinal) || l.Contains("\"event\":3", StringComparison.Ordinal)))
+                output.WriteLine($"[{r.Process.StartInfo.Environment["POD_NAME"]}] {(line.Length > 300 ? line[..300] : line)}");
         counts.Where(c => c.Value > 1).Select(c => $"{c.Key} ×{c.Value}").ShouldBeEmpty("delivered more than once");
         counts.Keys.Order().ShouldBe(expected.Order(), "delivered faults");
         GC.KeepAlive(a);

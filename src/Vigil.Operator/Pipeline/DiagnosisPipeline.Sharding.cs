@@ -211,6 +211,7 @@ public sealed partial class DiagnosisPipeline
     private async Task InheritAsync(IReadOnlyCollection<string> keys, long epoch, CancellationToken cancellationToken)
     {
         var entries = Ledger is null ? new Dictionary<string, LedgerEntry>() : await Ledger.LoadAsync(keys, cancellationToken);
+        LogInherited(_logger, entries.Values.Sum(e => e.Fingerprints.Count), entries.Count, keys.Count, epoch);
         var expires = _time.GetUtcNow() + _options.InheritedIncidentTtl;
         await RunOnWorkerAsync(() =>
         {
@@ -298,13 +299,17 @@ public sealed partial class DiagnosisPipeline
     /// <summary>A sink delivered a diagnosis (any sink thread): its incident enters the ledger, written at once.</summary>
     private void OnDelivered(Diagnosis.Diagnosis diagnosis)
     {
-        if (!Assigned || !_undelivered.TryRemove(diagnosis.Incident.Fingerprint, out var key)) return;
-        var fingerprints = _incidentFingerprints.GetValueOrDefault(diagnosis.Incident.Fingerprint) ?? [diagnosis.Incident.Fingerprint];
+        var incident = diagnosis.Incident.Fingerprint;
+        if (!Assigned || !_undelivered.TryGetValue(incident, out var key)) return;
+        var fingerprints = _incidentFingerprints.GetValueOrDefault(incident) ?? [incident];
         lock (_ledgerGate)
         {
-            if (_keyEpoch.ContainsKey(key)) Open(key)[diagnosis.Incident.Fingerprint] = [.. fingerprints];
+            if (_keyEpoch.ContainsKey(key)) Open(key)[incident] = [.. fingerprints];
             else if (_released.TryGetValue(key, out var released))
                 _released[key] = (released.Entry with { Fingerprints = [.. released.Entry.Fingerprints.Union(fingerprints, StringComparer.Ordinal)] }, released.Until);
+            // Only now is it no longer undelivered: a hand-over waiting for this namespace's deliveries must find it
+            // recorded when it stops waiting, or its ledger would go to the next owner without it.
+            _undelivered.TryRemove(incident, out _);
         }
         LedgerChanged();
     }
@@ -447,6 +452,9 @@ public sealed partial class DiagnosisPipeline
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "incident on {Resource} was already diagnosed by the namespace's previous owner: not delivered again")]
     private static partial void LogDuplicate(ILogger logger, string resource);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "took {Fingerprints} fingerprints of incidents already delivered, in {WithEntries} of {Namespaces} namespaces taken at map {Epoch}")]
+    private static partial void LogInherited(ILogger logger, int fingerprints, int withEntries, int namespaces, long epoch);
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "could not write the incident ledger (retried at the next change)")]
     private static partial void LogLedgerFailed(ILogger logger, Exception exception);
