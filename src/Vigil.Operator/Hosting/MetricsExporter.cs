@@ -79,7 +79,7 @@ public static class MetricsExporter
         w.Sample("vigil_shard_handovers_total", counters.GetValueOrDefault("shard_handovers|acquired"), ("direction", "acquired"));
         w.Sample("vigil_shard_handovers_total", counters.GetValueOrDefault("shard_handovers|released"), ("direction", "released"));
         w.Family("vigil_shard_namespaces", "gauge", "Namespaces this replica watches.");
-        w.Sample("vigil_shard_namespaces", pipeline.AssignedNamespaces?.Count ?? pipeline.WatchedNamespaces);
+        w.Sample("vigil_shard_namespaces", pipeline.WatchedNamespaces);
         if (replica is not null)
         {
             w.Family("vigil_shard_members", "gauge", "Live members in the shard map this replica runs (1 without sharding).");

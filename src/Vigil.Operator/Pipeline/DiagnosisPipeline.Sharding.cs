@@ -53,14 +53,11 @@ public sealed partial class DiagnosisPipeline
     /// <summary>Where this replica records what it diagnosed (sharding only; set before <see cref="StartAsync"/>).</summary>
     public IncidentLedger? Ledger { get; set; }
 
-    /// <summary>The namespaces this replica watches (with <see cref="WatchScope.Cluster"/>: null, meaning all).</summary>
-    public IReadOnlyCollection<string>? AssignedNamespaces => Assigned ? _assigned : null;
-
     /// <summary>Whether this replica runs the cluster-scoped detectors (always, unless sharded and not the leader).</summary>
     public bool LeadsClusterScope => !Assigned || _leadsClusterScope;
 
-    /// <summary>Namespaces in the cluster-wide Namespace cache (what a replica that watches everything watches).</summary>
-    public int WatchedNamespaces => _view.List<Namespace>().Count();
+    /// <summary>How many namespaces this replica watches: those assigned to it, or every namespace in the cache when it watches the whole cluster.</summary>
+    public int WatchedNamespaces => Assigned ? _assigned.Count : _view.List<Namespace>().Count();
 
     /// <summary>The shard map epoch last applied.</summary>
     public long Epoch => Interlocked.Read(ref _epoch);

@@ -70,18 +70,6 @@ public sealed class IncidentLedger(KubernetesClient client, string @namespace, s
         }
         return result;
     }
-
-    /// <summary>Removes this replica's ledger (a clean stop, once every namespace was handed on).</summary>
-    public async Task DeleteAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _configMaps.DeleteAsync(Name, @namespace, cancellationToken: cancellationToken);
-        }
-        catch (KubernetesApiException e) when (e.Status.Code == 404)
-        {
-        }
-    }
 }
 
 /// <summary>One namespace's open incidents in a ledger.</summary>

@@ -266,7 +266,7 @@ public sealed partial class Replica : IAsyncDisposable
             Sharded = Sharded,
             Leader = IsLeader,
             Epoch = AppliedEpoch,
-            Namespaces = _pipeline.AssignedNamespaces?.Count ?? _pipeline.WatchedNamespaces,
+            Namespaces = _pipeline.WatchedNamespaces,
             Unsynced = [.. _pipeline.InformerSync.Where(s => !s.Synced).Select(s => s.Kind)],
             WorkQueue = _pipeline.WorkQueueDepth,
             DiagnosesInFlight = _pipeline.DiagnosesInFlight,
