@@ -17,7 +17,7 @@ internal sealed class MemoryBenchOptions
     /// <summary>Cluster sizes, each at least the previous one (the cluster grows between them): namespaces × pods.</summary>
     public List<(int Namespaces, int Pods)> Sizes { get; } = [(0, 0), (250, 50_000), (500, 50_000), (500, 100_000)];
 
-    public List<string> Caches { get; } = ["full", "projected"];
+    public List<string> Caches { get; } = ["full", "projected", "compact"];
 
     public string Scope { get; set; } = "cluster";
 
@@ -27,24 +27,29 @@ internal sealed class MemoryBenchOptions
 
     public double SettleSeconds { get; set; } = 5;
 
+    public double PoolTrimSeconds { get; set; } = 65;
+
     public double TimeoutSeconds { get; set; } = 600;
 
     public string Output { get; set; } = "artifacts/bench";
 
     public const string Help = """
-        memory benchmark: memory of one replica's pipeline watching a simulated cluster, full objects vs cache projections.
+        memory benchmark: memory of one replica's pipeline watching a simulated cluster: full objects, cache projections, compact projections.
         The cluster (API server only, seeded in this process) grows through the sizes; at each size, each cache mode runs in
         a fresh child process (this binary's `memory-pipeline` mode: the DiagnosisPipeline as `vigil run` builds it, over
         HTTPS), which syncs, settles, collects garbage fully and reports its managed heap and RSS. The cluster's own memory
         is in this process and not counted.
           --sizes a,b,...       namespaces x pods, growing (0x0,250x50000,500x50000,500x100000)
-          --caches a,b          full and/or projected (full,projected)
+          --caches a,b          full, projected (typed projections) and/or compact (projections held as compact
+                                documents, what `vigil run` caches) (full,projected,compact)
           --scope S             cluster: one cluster-wide informer per kind (sharding off);
                                 namespaces: one informer per namespace and namespaced kind, as a sharded replica
                                 assigned every namespace (PipelineOptions.Scope = Assigned)
           --gc S                server (as `vigil` runs) or workstation (server)
           --events-per-pod F    Events in the cluster per pod (0.2)
           --settle S            seconds to wait after sync and an empty work queue before measuring (5)
+          --pool-trim S         then a full GC, S seconds more and another, so the shared array pool lets go of the
+                                initial lists' large read buffers, which it keeps a minute; 0 measures with them (65)
           --out DIR             where results go (artifacts/bench)
         Each Deployment has 10 pods and two ReplicaSets (the current one and the previous revision at 0 replicas); there
         is a node per 100 pods. Objects carry what a real cluster's do: managed fields, kubectl's last-applied annotation on
@@ -77,6 +82,7 @@ internal sealed class MemoryBenchOptions
                 case "--gc": o.Gc = Next(); break;
                 case "--events-per-pod": o.EventsPerPod = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--settle": o.SettleSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--pool-trim": o.PoolTrimSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--timeout": o.TimeoutSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": o.Output = Next(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
@@ -86,7 +92,7 @@ internal sealed class MemoryBenchOptions
             if (o.Sizes[k].Namespaces < o.Sizes[k - 1].Namespaces || o.Sizes[k].Pods < o.Sizes[k - 1].Pods)
                 throw new ArgumentException("--sizes must grow: the cluster is filled once, size after size");
         if (o.Sizes.Any(s => s.Pods > 0 && s.Namespaces == 0)) throw new ArgumentException("--sizes: pods need at least one namespace");
-        if (o.Caches.Any(c => c is not ("full" or "projected"))) throw new ArgumentException("--caches: full and/or projected");
+        if (o.Caches.Any(c => c is not ("full" or "projected" or "compact"))) throw new ArgumentException("--caches: full, projected and/or compact");
         if (o.Scope is not ("cluster" or "namespaces")) throw new ArgumentException("--scope: cluster or namespaces");
         if (o.Gc is not ("server" or "workstation")) throw new ArgumentException("--gc: server or workstation");
         return o;
@@ -228,7 +234,7 @@ internal static class MemoryBenchmark
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Run as `dotnet Vigil.Bench.dll` or as the apphost, whichever started this process.
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
-        foreach (var a in new[] { "memory-pipeline", "--kubeconfig", kubeconfig, "--cache", cache, "--scope", o.Scope, "--settle", o.SettleSeconds.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "memory-pipeline", "--kubeconfig", kubeconfig, "--cache", cache, "--scope", o.Scope, "--settle", o.SettleSeconds.ToString(CultureInfo.InvariantCulture), "--pool-trim", o.PoolTrimSeconds.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         start.Environment["DOTNET_gcServer"] = o.Gc == "server" ? "1" : "0";
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the pipeline process");

@@ -23,9 +23,10 @@ internal static class MemoryPipelineChild
     public static async Task<int> RunAsync(string[] args)
     {
         string? kubeconfig = null;
-        var cache = "projected";
+        var cache = "compact";
         var settle = 5.0;
         var scope = "cluster";
+        var poolTrim = 0.0;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -35,12 +36,13 @@ internal static class MemoryPipelineChild
                 case "--cache": cache = Next(); break;
                 case "--settle": settle = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--scope": scope = Next(); break;
+                case "--pool-trim": poolTrim = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]} (memory-pipeline --kubeconfig F --cache full|projected --scope cluster|namespaces --settle S)");
+                    Console.Error.WriteLine($"unknown option {args[i]} (memory-pipeline --kubeconfig F --cache full|projected|compact --scope cluster|namespaces --settle S --pool-trim S)");
                     return 2;
             }
         }
-        if (kubeconfig is null || cache is not ("full" or "projected") || scope is not ("cluster" or "namespaces"))
+        if (kubeconfig is null || cache is not ("full" or "projected" or "compact") || scope is not ("cluster" or "namespaces"))
         {
             Console.Error.WriteLine("memory-pipeline needs --kubeconfig, --cache full|projected and --scope cluster|namespaces");
             return 2;
@@ -51,7 +53,7 @@ internal static class MemoryPipelineChild
         var options = new PipelineOptions
         {
             CustomResources = false,
-            CacheProjections = cache == "projected",
+            Cache = cache switch { "full" => CacheShape.Full, "projected" => CacheShape.Projected, _ => CacheShape.Compact },
             // namespaces: as one sharded replica that was assigned every namespace and leads the cluster scope.
             Scope = scope == "namespaces" ? WatchScope.Assigned : WatchScope.Cluster,
         };
@@ -75,6 +77,14 @@ internal static class MemoryPipelineChild
         var drained = Stopwatch.StartNew();
         while (pipeline.WorkQueueDepth > 0 && drained.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100);
         await Task.Delay(TimeSpan.FromSeconds(settle));
+        if (poolTrim > 0)
+        {
+            // The shared array pool keeps the large I/O buffers of the initial lists (a few MiB each, per thread) until a
+            // full GC finds them unused for a minute: let that happen, so what is measured is what the caches hold.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            await Task.Delay(TimeSpan.FromSeconds(poolTrim));
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
 
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -85,6 +95,19 @@ internal static class MemoryPipelineChild
         self.Refresh();
         var rss = self.WorkingSet64;
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(new MemoryBenchmark.Measurement(heap, rss, syncSeconds), MemoryBenchmark.JsonOptions));
+        if (Environment.GetEnvironmentVariable("VIGIL_BENCH_GCINFO") is { } gcInfoPath)
+        {
+            var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+            var text = $"heap {info.HeapSizeBytes} fragmented {info.FragmentedBytes} promoted {info.PromotedBytes} committed {info.TotalCommittedBytes} pinned {info.PinnedObjectsCount}\n"
+                + string.Join("\n", info.GenerationInfo.ToArray().Select((g, n) => $"gen{n}: size {g.SizeAfterBytes} frag {g.FragmentationAfterBytes}"));
+            await File.WriteAllTextAsync(gcInfoPath, text);
+        }
+        // For a heap analyser to attach to the measured process (e.g. ClrMD): VIGIL_BENCH_HOLD=seconds.
+        if (double.TryParse(Environment.GetEnvironmentVariable("VIGIL_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
+        {
+            Console.Error.WriteLine($"holding pid {Environment.ProcessId} for {hold} s");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
         return 0;
     }
 }

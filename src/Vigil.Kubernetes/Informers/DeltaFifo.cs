@@ -59,7 +59,7 @@ internal sealed class DeltaFifo<T>
         lock (_gate)
         {
             _populated = true;
-            if (_knownObjects.GetByKey(key) is null && !_items.ContainsKey(key))
+            if (!_knownObjects.ContainsKey(key) && !_items.ContainsKey(key))
             {
                 // Never seen and not pending: nothing to tell anyone.
                 return;
@@ -97,7 +97,7 @@ internal sealed class DeltaFifo<T>
             // Objects still pending (never reached the cache) that the new list lacks vanish too.
             foreach (var (key, deltas) in _items.ToList())
             {
-                if (keys.Contains(key) || _knownObjects.GetByKey(key) is not null || deltas[^1].Type == DeltaType.Deleted)
+                if (keys.Contains(key) || _knownObjects.ContainsKey(key) || deltas[^1].Type == DeltaType.Deleted)
                 {
                     continue;
                 }

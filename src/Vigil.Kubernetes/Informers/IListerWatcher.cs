@@ -22,6 +22,9 @@ public sealed class ResourceListerWatcher<T>(ResourceClient<T> client, string? @
 {
     private readonly string _namespace = client.ResourceType.Namespaced ? @namespace ?? ResourceClient<T>.AllNamespaces : ResourceClient<T>.AllNamespaces;
 
+    /// <summary>The client it lists and watches with (whose serializer options decode its objects).</summary>
+    public ResourceClient<T> Client => client;
+
     public string Description => _namespace.Length == 0 ? client.ResourceType.QualifiedPlural : $"{client.ResourceType.QualifiedPlural} in {_namespace}";
 
     public async Task<KubernetesList<T>> ListAsync(ListOptions options, CancellationToken cancellationToken)

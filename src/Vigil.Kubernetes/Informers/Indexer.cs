@@ -11,6 +11,8 @@ public interface IReadOnlyIndexer<T>
 {
     int Count { get; }
 
+    bool ContainsKey(string key);
+
     T? GetByKey(string key);
 
     T? Get(string? @namespace, string name);
@@ -28,6 +30,11 @@ public interface IReadOnlyIndexer<T>
 /// <summary>
 /// The thread-safe cache behind an informer: objects by <c>namespace/name</c> plus named secondary indexes
 /// (client-go's threadSafeMap and Indexer). The <see cref="NamespaceIndex"/> is always present.
+/// <para>
+/// With a <see cref="CompactObjectCodec{T}"/> it holds each object as a compact document instead, and every read
+/// decodes a fresh copy. Documents are decoded and released only under the cache's lock, which is what makes their
+/// shared strings safe to free (see <see cref="Serialization.CompactJson"/>).
+/// </para>
 /// </summary>
 public sealed class Indexer<T> : IReadOnlyIndexer<T>
     where T : class, IKubernetesObject
@@ -35,12 +42,15 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     public const string NamespaceIndex = "namespace";
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
+    // Objects, or their compact documents when there is a codec.
+    private readonly Dictionary<string, object> _items = new(StringComparer.Ordinal);
+    private readonly CompactObjectCodec<T>? _codec;
     private readonly Dictionary<string, IndexFunc<T>> _indexers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indices = new(StringComparer.Ordinal);
 
-    public Indexer()
+    public Indexer(CompactObjectCodec<T>? codec = null)
     {
+        _codec = codec;
         AddIndexer(NamespaceIndex, obj => [obj.Metadata.Namespace ?? string.Empty]);
     }
 
@@ -68,9 +78,9 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
             }
 
             _indices[name] = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            foreach (var (key, obj) in _items)
+            foreach (var (key, stored) in _items)
             {
-                AddToIndex(name, indexFunc, key, obj);
+                AddToIndex(name, indexFunc, key, Load(stored));
             }
         }
     }
@@ -80,11 +90,13 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         ArgumentNullException.ThrowIfNull(obj);
         var key = ObjectKeys.For(obj);
+        var stored = Store(obj);
         lock (_gate)
         {
-            _items.TryGetValue(key, out var old);
-            _items[key] = obj;
+            var old = _items.TryGetValue(key, out var previous) ? Load(previous) : null;
+            _items[key] = stored;
             UpdateIndices(key, old, obj);
+            if (previous is not null) Drop(previous);
             return old;
         }
     }
@@ -94,12 +106,14 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         lock (_gate)
         {
-            if (!_items.Remove(key, out var old))
+            if (!_items.Remove(key, out var stored))
             {
                 return null;
             }
 
+            var old = Load(stored);
             UpdateIndices(key, old, null);
+            Drop(stored);
             return old;
         }
     }
@@ -108,20 +122,38 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     public void Replace(IEnumerable<T> objects)
     {
         ArgumentNullException.ThrowIfNull(objects);
+        var replacements = objects.Select(obj => (Key: ObjectKeys.For(obj), Object: obj, Stored: Store(obj))).ToList();
         lock (_gate)
         {
+            foreach (var stored in _items.Values)
+            {
+                Drop(stored);
+            }
+
             _items.Clear();
             foreach (var index in _indices.Values)
             {
                 index.Clear();
             }
 
-            foreach (var obj in objects)
+            foreach (var (key, obj, stored) in replacements)
             {
-                var key = ObjectKeys.For(obj);
-                _items[key] = obj;
+                if (_items.Remove(key, out var duplicate))
+                {
+                    Drop(duplicate);
+                }
+
+                _items[key] = stored;
                 UpdateIndices(key, null, obj);
             }
+        }
+    }
+
+    public bool ContainsKey(string key)
+    {
+        lock (_gate)
+        {
+            return _items.ContainsKey(key);
         }
     }
 
@@ -129,7 +161,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         lock (_gate)
         {
-            return _items.GetValueOrDefault(key);
+            return _items.TryGetValue(key, out var stored) ? Load(stored) : null;
         }
     }
 
@@ -139,7 +171,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         lock (_gate)
         {
-            return [.. _items.Values];
+            return [.. _items.Values.Select(Load)];
         }
     }
 
@@ -155,7 +187,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         lock (_gate)
         {
-            return [.. KeysOf(indexName, value).Select(key => _items[key])];
+            return [.. KeysOf(indexName, value).Select(key => Load(_items[key]))];
         }
     }
 
@@ -164,6 +196,18 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         lock (_gate)
         {
             return [.. KeysOf(indexName, value)];
+        }
+    }
+
+    private object Store(T obj) => _codec is null ? obj : _codec.Encode(obj);
+
+    private T Load(object stored) => _codec is null ? (T)stored : _codec.Decode((byte[])stored);
+
+    private void Drop(object stored)
+    {
+        if (_codec is not null)
+        {
+            CompactObjectCodec<T>.Release((byte[])stored);
         }
     }
 

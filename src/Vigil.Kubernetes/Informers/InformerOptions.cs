@@ -19,6 +19,13 @@ public sealed record InformerOptions<T>
     /// <summary>Applied to every object before it is cached (e.g. <see cref="InformerTransforms.StripManagedFields{T}"/>).</summary>
     public Func<T, T>? Transform { get; init; }
 
+    /// <summary>
+    /// Cache each object as a compact document (<see cref="CompactObjectCodec{T}"/>) rather than as the object: a fraction
+    /// of the memory, for a decode on every read of the cache. For large caches read rarely next to how often they
+    /// change (an operator's pods); handlers still get the decoded objects of the events.
+    /// </summary>
+    public bool Compact { get; init; }
+
     public ReflectorOptions Reflector { get; init; } = new();
 }
 

@@ -20,7 +20,7 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
     // sees each object exactly once (client-go's blockDeltas).
     private readonly Lock _blockDeltas = new();
     private readonly List<ProcessorListener<T>> _listeners = [];
-    private readonly Indexer<T> _indexer = new();
+    private readonly Indexer<T> _indexer;
     private readonly DeltaFifo<T> _fifo;
     private readonly Reflector<T> _reflector;
     private readonly InformerOptions<T> _options;
@@ -38,6 +38,8 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SharedInformer<T>>();
         Source = source;
+        var contracts = (source as ResourceListerWatcher<T>)?.Client.Client.SerializerOptions ?? Serialization.KubernetesSerializer.Options;
+        _indexer = new Indexer<T>(_options.Compact ? new CompactObjectCodec<T>(Serialization.KubernetesSerializer.TypeInfo<T>(contracts)) : null);
         _fifo = new DeltaFifo<T>(_indexer);
         _reflector = new Reflector<T>(source, _fifo, _options.Reflector, _time, _logger, _options.Transform, CheckSynced);
     }

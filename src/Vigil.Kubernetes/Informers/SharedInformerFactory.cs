@@ -28,18 +28,19 @@ public sealed class SharedInformerFactory : IAsyncDisposable
     /// The informer of a built-in kind. <paramref name="transform"/> (see <see cref="InformerOptions{T}.Transform"/>) cuts
     /// each object down before it is cached; it is part of what identifies the shared informer, so consumers asking with
     /// a different transform (or none) get an informer of their own rather than objects missing fields they read.
+    /// <paramref name="compact"/> (see <see cref="InformerOptions{T}.Compact"/>) is part of the identity too.
     /// </summary>
-    public SharedInformer<T> For<T>(string? @namespace = null, string? labelSelector = null, string? fieldSelector = null, Func<T, T>? transform = null)
+    public SharedInformer<T> For<T>(string? @namespace = null, string? labelSelector = null, string? fieldSelector = null, Func<T, T>? transform = null, bool compact = false)
         where T : class, IKubernetesResource =>
-        Get(T.ResourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Resource<T>(), transform);
+        Get(T.ResourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Resource<T>(), transform, compact);
 
     /// <summary>The informer of any resource, as unstructured objects.</summary>
     public SharedInformer<UnstructuredObject> ForUnstructured(ResourceType resourceType, string? @namespace = null, string? labelSelector = null, string? fieldSelector = null) =>
-        Get(resourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Unstructured(resourceType), null);
+        Get(resourceType, ResponseShape.Full, @namespace, labelSelector, fieldSelector, () => _client.Unstructured(resourceType), null, compact: false);
 
     /// <summary>A metadata-only informer (PartialObjectMetadata, managedFields dropped): a fraction of the memory of a full one.</summary>
     public SharedInformer<PartialObjectMetadata> ForMetadata(ResourceType resourceType, string? @namespace = null, string? labelSelector = null, string? fieldSelector = null) =>
-        Get(resourceType, ResponseShape.Metadata, @namespace, labelSelector, fieldSelector, () => _client.Metadata(resourceType), InformerTransforms.StripManagedFields);
+        Get(resourceType, ResponseShape.Metadata, @namespace, labelSelector, fieldSelector, () => _client.Metadata(resourceType), InformerTransforms.StripManagedFields, compact: false);
 
     /// <summary>Starts every informer handed out so far, and any handed out later.</summary>
     public void Start()
@@ -82,11 +83,11 @@ public sealed class SharedInformerFactory : IAsyncDisposable
         await Task.WhenAll(stoppers.Select(stop => stop()));
     }
 
-    private SharedInformer<T> Get<T>(ResourceType type, ResponseShape shape, string? @namespace, string? labelSelector, string? fieldSelector, Func<ResourceClient<T>> client, Func<T, T>? transform)
+    private SharedInformer<T> Get<T>(ResourceType type, ResponseShape shape, string? @namespace, string? labelSelector, string? fieldSelector, Func<ResourceClient<T>> client, Func<T, T>? transform, bool compact)
         where T : class, IKubernetesObject
     {
         var ns = type.Namespaced ? @namespace ?? string.Empty : string.Empty;
-        var key = new InformerKey(type, shape, ns, labelSelector ?? string.Empty, fieldSelector ?? string.Empty, typeof(T), transform);
+        var key = new InformerKey(type, shape, ns, labelSelector ?? string.Empty, fieldSelector ?? string.Empty, typeof(T), transform, compact);
         lock (_gate)
         {
             if (_informers.TryGetValue(key, out var existing))
@@ -101,6 +102,7 @@ public sealed class SharedInformerFactory : IAsyncDisposable
                 FieldSelector = fieldSelector,
                 ResyncPeriod = DefaultResync,
                 Transform = transform,
+                Compact = compact,
             });
             _informers[key] = informer;
             _starters.Add(informer.Start);
@@ -116,5 +118,5 @@ public sealed class SharedInformerFactory : IAsyncDisposable
     }
 
     // Delegates compare by method and target: the same transform method keys the same informer.
-    private sealed record InformerKey(ResourceType Type, ResponseShape Shape, string Namespace, string LabelSelector, string FieldSelector, Type ObjectType, Delegate? Transform);
+    private sealed record InformerKey(ResourceType Type, ResponseShape Shape, string Namespace, string LabelSelector, string FieldSelector, Type ObjectType, Delegate? Transform, bool Compact);
 }

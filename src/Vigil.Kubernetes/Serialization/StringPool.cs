@@ -16,7 +16,7 @@ internal static class StringPool
     public const int MaxEntries = 1 << 17;
     public const int MaxLength = 64;
 
-    private static readonly ConcurrentDictionary<string, string> Pool = new(Utf8KeyComparer.Instance);
+    private static readonly ConcurrentDictionary<string, string> Pool = new(Utf8StringComparer.Instance);
     private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<byte>> Lookup = Pool.GetAlternateLookup<ReadOnlySpan<byte>>();
 
     public static string Intern(string value)
@@ -67,57 +67,58 @@ internal static class StringPool
 
         return Intern(reader.GetString()!);
     }
+}
 
-    /// <summary>Compares and hashes strings by their UTF-8 encoding, so they can be looked up from raw JSON bytes.</summary>
-    private sealed class Utf8KeyComparer : IEqualityComparer<string>, IAlternateEqualityComparer<ReadOnlySpan<byte>, string>
+/// <summary>Compares and hashes strings by their UTF-8 encoding, so they can be looked up from raw JSON bytes.</summary>
+internal sealed class Utf8StringComparer : IEqualityComparer<string>, IAlternateEqualityComparer<ReadOnlySpan<byte>, string>
+{
+    public static readonly Utf8StringComparer Instance = new();
+
+    public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+    public int GetHashCode(string obj)
     {
-        public static readonly Utf8KeyComparer Instance = new();
+        Span<byte> buffer = stackalloc byte[StringPool.MaxLength * 3];
+        var written = Encoding.UTF8.GetBytes(obj, buffer);
+        return Hash(buffer[..written]);
+    }
 
-        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
-
-        public int GetHashCode(string obj)
+    public bool Equals(ReadOnlySpan<byte> alternate, string other)
+    {
+        if (alternate.Length < other.Length || alternate.Length > other.Length * 3)
         {
-            Span<byte> buffer = stackalloc byte[MaxLength * 3];
-            var written = Encoding.UTF8.GetBytes(obj, buffer);
-            return Hash(buffer[..written]);
+            return false;
         }
 
-        public bool Equals(ReadOnlySpan<byte> alternate, string other)
+        if (alternate.Length == other.Length)
         {
-            if (alternate.Length < other.Length || alternate.Length > other.Length * 3)
+            // Same length: equal only if every char is ASCII and every byte its code (a byte of 0x80 or more is part
+            // of a multi-byte sequence, never a char of its own).
+            for (var i = 0; i < alternate.Length; i++)
             {
-                return false;
-            }
-
-            if (alternate.Length == other.Length)
-            {
-                // Same length: equal only if every byte is the ASCII of the matching char.
-                for (var i = 0; i < alternate.Length; i++)
+                if (other[i] >= 0x80 || alternate[i] != other[i])
                 {
-                    if (alternate[i] != other[i])
-                    {
-                        return false;
-                    }
+                    return false;
                 }
-
-                return true;
             }
 
-            Span<byte> buffer = stackalloc byte[MaxLength * 3];
-            var written = Encoding.UTF8.GetBytes(other, buffer);
-            return alternate.SequenceEqual(buffer[..written]);
+            return true;
         }
 
-        public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+        Span<byte> buffer = stackalloc byte[StringPool.MaxLength * 3];
+        var written = Encoding.UTF8.GetBytes(other, buffer);
+        return alternate.SequenceEqual(buffer[..written]);
+    }
 
-        public string Create(ReadOnlySpan<byte> alternate) => Encoding.UTF8.GetString(alternate);
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
 
-        private static int Hash(ReadOnlySpan<byte> bytes)
-        {
-            var hash = default(HashCode);
-            hash.AddBytes(bytes);
-            return hash.ToHashCode();
-        }
+    public string Create(ReadOnlySpan<byte> alternate) => Encoding.UTF8.GetString(alternate);
+
+    private static int Hash(ReadOnlySpan<byte> bytes)
+    {
+        var hash = default(HashCode);
+        hash.AddBytes(bytes);
+        return hash.ToHashCode();
     }
 }
 

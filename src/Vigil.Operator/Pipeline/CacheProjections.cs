@@ -21,6 +21,12 @@ namespace Vigil.Operator.Pipeline;
 /// Namespaces and StorageClasses are not projected: they are few, and other readers share their informers.
 /// Custom Detector conditions see these projections (docs/custom-resources.md lists what is kept).
 /// </para>
+/// <para>
+/// The caches of the projected kinds other than nodes also hold each projection compactly
+/// (<see cref="CacheShape.Compact"/>, <see cref="InformerOptions{T}.Compact"/>): a tenth of the memory of the typed
+/// objects, for a decode on each read of the cache. Detectors evaluate the objects of events as they come, decoded
+/// already, so the cache is read only for lookups. Nodes stay objects: they are few and looked up for every pod.
+/// </para>
 /// </summary>
 internal static class CacheProjections
 {
@@ -44,18 +50,24 @@ internal static class CacheProjections
         [typeof(PodDisruptionBudget)] = (Func<PodDisruptionBudget, PodDisruptionBudget>)Project,
     };
 
-    // Factories whose informers cache full objects (PipelineOptions.CacheProjections off: benchmarks of the full cost).
-    private static readonly ConditionalWeakTable<SharedInformerFactory, object> Unprojected = [];
+    // How each factory's informers cache (PipelineOptions.Cache; benchmarks compare the shapes). Compact by default.
+    private static readonly ConditionalWeakTable<SharedInformerFactory, StrongBox<CacheShape>> Shapes = [];
 
-    /// <summary>Makes the informers <paramref name="informers"/> hands out from now on cache whole objects.</summary>
-    public static void Disable(SharedInformerFactory informers) => Unprojected.AddOrUpdate(informers, Unprojected);
+    /// <summary>Makes the informers <paramref name="informers"/> hands out from now on cache objects as <paramref name="shape"/> says.</summary>
+    public static void Use(SharedInformerFactory informers, CacheShape shape) => Shapes.AddOrUpdate(informers, new StrongBox<CacheShape>(shape));
+
+    private static CacheShape ShapeOf(SharedInformerFactory informers) => Shapes.TryGetValue(informers, out var shape) ? shape.Value : CacheShape.Compact;
 
     /// <summary>
     /// The projection of <typeparamref name="T"/> for the informers of <paramref name="informers"/>, or null to cache it
     /// whole. The same delegate on each call, so that it keys one shared informer.
     /// </summary>
     public static Func<T, T>? For<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
-        !Unprojected.TryGetValue(informers, out _) && Projections.TryGetValue(typeof(T), out var projection) ? (Func<T, T>)projection : null;
+        ShapeOf(informers) != CacheShape.Full && Projections.TryGetValue(typeof(T), out var projection) ? (Func<T, T>)projection : null;
+
+    /// <summary>Whether the informers of <paramref name="informers"/> cache <typeparamref name="T"/> as compact documents.</summary>
+    public static bool Compacts<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
+        ShapeOf(informers) == CacheShape.Compact && typeof(T) != typeof(Node) && Projections.ContainsKey(typeof(T));
 
     public static Pod Project(Pod pod)
     {

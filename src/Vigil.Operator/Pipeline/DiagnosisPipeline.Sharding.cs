@@ -81,11 +81,11 @@ public sealed partial class DiagnosisPipeline
 
     private NamespacedInformerSet<T> Scope<T>() where T : KubernetesObject, IKubernetesResource
     {
-        var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, ns, CacheProjections.For<T>(_informers)));
+        var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, _informers, ns));
         _view.Scope(set);
         _scoped.Add(new Scoped<T>(set));
         _syncs.Add((T.ResourceType.Kind, () => set.HasSynced, () => set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0)));
-        _caches.Add(() => _view.List<T>());
+        _caches.Add(CachedKind.Of(set));
         return set;
     }
 
@@ -149,7 +149,7 @@ public sealed partial class DiagnosisPipeline
                 await RunOnWorkerAsync(() =>
                 {
                     // Objects of the kinds cached cluster-wide stay cached, but their detection state goes with the namespace.
-                    foreach (var obj in _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is { } n && gone.Contains(n))) Drop(obj);
+                    foreach (var obj in _caches.SelectMany(c => c.In(gone))) Drop(obj);
                     Correlator.Release(r => r.ScopeNamespace is { } n && gone.Contains(n));
                 });
                 // Diagnoses already under way here are delivered here, and recorded, before the next owner reads the ledger.
@@ -168,7 +168,7 @@ public sealed partial class DiagnosisPipeline
             {
                 // Per-namespace informers deliver their objects as they list; the kinds cached cluster-wide are already here.
                 var taken = acquired.ToHashSet(StringComparer.Ordinal);
-                Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is { } n && taken.Contains(n))], _view)));
+                Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c.In(taken))], _view)));
             }
             if (acquired.Count > 0) Counters.Add("shard_handovers|acquired", acquired.Count);
             LogAssigned(_logger, epoch, wanted.Count, acquired.Count, released.Count);
@@ -190,14 +190,14 @@ public sealed partial class DiagnosisPipeline
         {
             await InheritAsync([IncidentLedger.ClusterKey], epoch, cancellationToken);
             _leadsClusterScope = true;
-            Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is null)], _view)));
+            Post(() => Apply(Engine.Rescan([.. _caches.SelectMany(c => c.ClusterScoped())], _view)));
         }
         else
         {
             _leadsClusterScope = false;
             await RunOnWorkerAsync(() =>
             {
-                foreach (var obj in _caches.SelectMany(c => c()).Where(o => ScopeOf(o) is null)) Drop(obj);
+                foreach (var obj in _caches.SelectMany(c => c.ClusterScoped())) Drop(obj);
                 Correlator.Release(r => r.ScopeNamespace is null);
                 FreezeLedger([IncidentLedger.ClusterKey]);
             });

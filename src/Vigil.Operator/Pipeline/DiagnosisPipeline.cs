@@ -33,7 +33,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
-    private readonly List<Func<IEnumerable<KubernetesObject>>> _caches = [];
+    private readonly List<CachedKind> _caches = [];
     private readonly List<(string Kind, Func<bool> Synced, Func<int> Objects)> _syncs = [];
     private readonly SemaphoreSlim _stopping = new(1, 1);
     private Task? _workLoop;
@@ -46,7 +46,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
         _time = time;
         _logger = logger;
         _informers = new SharedInformerFactory(client, TimeSpan.Zero);
-        if (!options.CacheProjections) CacheProjections.Disable(_informers);
+        CacheProjections.Use(_informers, options.Cache);
         _view = new InformerClusterView(_informers);
         Engine = new DetectorEngine(DetectorCatalog.Create(options.Detectors.Count == 0 ? null : Merge(options.Detectors)), time);
         Filter = new SignalFilter(options.Filters, time);
@@ -128,7 +128,7 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
             onAdd: (obj, _) => Post(() => Observe(obj)),
             onUpdate: (_, obj) => Post(() => Observe(obj)),
             onDelete: (obj, _) => Post(() => Forget(obj)));
-        _caches.Add(() => informer.Indexer.List());
+        _caches.Add(CachedKind.Of(informer));
         Track(informer);
     }
 
@@ -182,20 +182,27 @@ public sealed partial class DiagnosisPipeline : IAsyncDisposable
     {
         if (_rescanning) return;
         _rescanning = true;
-        RescanFrom([.. _caches.SelectMany(c => c()).Where(Observes)], 0);
+        // Read lazily, a slice at a time: compact caches decode each object as it is read.
+        RescanFrom(_caches.ToArray().SelectMany(c => c.All()).Where(Observes).GetEnumerator());
     }
 
-    private void RescanFrom(KubernetesObject[] objects, int start)
+    private void RescanFrom(IEnumerator<KubernetesObject> objects)
     {
-        var end = Math.Min(objects.Length, start + RescanSlice);
+        var slice = new List<KubernetesObject>(RescanSlice);
+        var more = true;
         try
         {
-            Apply(Engine.Rescan(objects[start..end], _view));
+            while (slice.Count < RescanSlice && (more = objects.MoveNext())) slice.Add(objects.Current);
+            Apply(Engine.Rescan(slice, _view));
         }
         finally
         {
-            if (end < objects.Length) Post(() => RescanFrom(objects, end));
-            else _rescanning = false;
+            if (more) Post(() => RescanFrom(objects));
+            else
+            {
+                objects.Dispose();
+                _rescanning = false;
+            }
         }
     }
 

@@ -23,11 +23,17 @@ internal sealed class InformerClusterView(SharedInformerFactory informers) : ICl
 
     /// <summary>The cluster-wide informer every reader of <typeparamref name="T"/> shares (one list+watch per kind).</summary>
     public static SharedInformer<T> Informer<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
-        informers.For<T>(fieldSelector: FieldSelector<T>(), transform: CacheProjections.For<T>(informers));
+        informers.For<T>(fieldSelector: FieldSelector<T>(), transform: CacheProjections.For<T>(informers), compact: CacheProjections.Compacts<T>(informers));
 
     /// <summary>The informer of <typeparamref name="T"/> in one namespace, shaped like the cluster-wide one.</summary>
-    public static SharedInformer<T> NamespaceInformer<T>(KubernetesClient client, string @namespace, Func<T, T>? transform) where T : KubernetesObject, IKubernetesResource =>
-        new(client.Resource<T>(), new InformerOptions<T> { Namespace = @namespace, FieldSelector = FieldSelector<T>(), Transform = transform });
+    public static SharedInformer<T> NamespaceInformer<T>(KubernetesClient client, SharedInformerFactory informers, string @namespace) where T : KubernetesObject, IKubernetesResource =>
+        new(client.Resource<T>(), new InformerOptions<T>
+        {
+            Namespace = @namespace,
+            FieldSelector = FieldSelector<T>(),
+            Transform = CacheProjections.For<T>(informers),
+            Compact = CacheProjections.Compacts<T>(informers),
+        });
 
     private static string? FieldSelector<T>() => typeof(T) == typeof(Event) ? EventFieldSelector : null;
 

@@ -43,10 +43,10 @@ public sealed class PipelineOptions
     public bool CustomResources { get; set; } = true;
 
     /// <summary>
-    /// For benchmarks: false caches whole objects instead of the projections (see <c>CacheProjections</c>) the
-    /// detectors need, to measure what the projections save. Not a configuration key.
+    /// What the informers cache (see <c>CacheProjections</c>): compact projections by default; the other shapes are for
+    /// benchmarks that measure what each step saves. Not a configuration key.
     /// </summary>
-    public bool CacheProjections { get; set; } = true;
+    public CacheShape Cache { get; set; } = CacheShape.Compact;
 
     /// <summary>
     /// <see cref="WatchScope.Cluster"/>: one informer per kind over the whole cluster, and this replica does everything.
@@ -73,4 +73,17 @@ public enum WatchScope
 {
     Cluster,
     Assigned,
+}
+
+/// <summary>What the pipeline's informers keep of each object.</summary>
+public enum CacheShape
+{
+    /// <summary>Whole objects, as the API sends them.</summary>
+    Full,
+
+    /// <summary>The fields the detectors, correlator, filters and gatherers read (<c>CacheProjections</c>), as objects.</summary>
+    Projected,
+
+    /// <summary>The same projections, each held as a compact document and decoded when the cache is read.</summary>
+    Compact,
 }

@@ -1,8 +1,10 @@
+using System.Text.Json;
 using Vigil.Cluster;
 using Vigil.Cluster.Server;
 using Vigil.Kubernetes.Authentication;
 using Vigil.Kubernetes.Informers;
 using Vigil.Kubernetes.Models;
+using Vigil.Kubernetes.Serialization;
 using Vigil.Kubernetes.Tests.Fixtures;
 
 namespace Vigil.Kubernetes.Tests.Informers;
@@ -61,6 +63,51 @@ public sealed class SharedInformerTests(ClusterFixture fixture) : IDisposable
         informer.Indexer.Get(ns, "cm1").ShouldBeNull();
         informer.Indexer.Get(ns, "late").ShouldNotBeNull();
         informer.ReflectorStatistics.Lists.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_compact_cache_hands_out_what_the_server_sent_and_lets_go_of_what_is_deleted()
+    {
+        var ns = await fixture.NewNamespaceAsync(_client);
+        var configMaps = _client.Resource<ConfigMap>();
+        var label = $"team-{Guid.NewGuid():N}";
+        for (var i = 0; i < 3; i++)
+        {
+            var cm = Cm($"cm{i}", ns, $"value {i} with \"quotes\" and ünïcode");
+            cm.Metadata.Labels = new Dictionary<string, string> { ["team"] = label };
+            await configMaps.CreateAsync(cm);
+        }
+
+        await using var informer = new SharedInformer<ConfigMap>(configMaps, FastReflector(ns) with { Compact = true });
+        var handler = new RecordingHandler<ConfigMap>();
+        informer.AddEventHandler(handler);
+        informer.Start();
+        (await informer.WaitForSyncAsync(new CancellationTokenSource(Patience).Token)).ShouldBeTrue();
+
+        // Every read decodes what the server sent, field for field, and a fresh copy each time.
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            var fromServer = await configMaps.GetAsync($"cm{i}", ns);
+            var cached = informer.Indexer.Get(ns, $"cm{i}")!;
+            JsonSerializer.Serialize(cached, KubernetesSerializer.Options).ShouldBe(JsonSerializer.Serialize(fromServer, KubernetesSerializer.Options));
+            cached.Data!["k"] = "changed by a careless reader";
+            informer.Indexer.Get(ns, $"cm{i}")!.Data!["k"].ShouldBe($"value {i} with \"quotes\" and ünïcode");
+        }
+
+        informer.Indexer.ByIndex(Indexer<ConfigMap>.NamespaceIndex, ns).Select(c => c.Metadata.Name).Order().ShouldBe(["cm0", "cm1", "cm2"]);
+        CompactJson.Values.Contains(label).ShouldBeTrue("the cached objects share their label value");
+
+        var cm0 = await configMaps.GetAsync("cm0", ns);
+        cm0.Data!["k"] = "new";
+        await configMaps.UpdateAsync(cm0);
+        await Eventually.TrueAsync(() => handler.Saw($"update {ns}/cm0"), Patience);
+        var update = handler.Updates.Single();
+        update.Old.Data!["k"].ShouldBe("value 0 with \"quotes\" and ünïcode", "the old object is decoded from the cache");
+        update.New.Data!["k"].ShouldBe("new");
+
+        foreach (var i in Enumerable.Range(0, 3)) await configMaps.DeleteAsync($"cm{i}", ns);
+        await Eventually.TrueAsync(() => informer.Indexer.Count == 0 && handler.Saw($"delete {ns}/cm2"), Patience);
+        CompactJson.Values.Contains(label).ShouldBeFalse("no cached object uses the label value any more");
     }
 
     [Fact]

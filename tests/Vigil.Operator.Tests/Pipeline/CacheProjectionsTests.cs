@@ -224,26 +224,32 @@ public sealed class CacheProjectionsTests
     [MemberData(nameof(Pods))]
     public void Every_pod_detector_finds_the_same_on_a_projected_pod(string pod)
     {
-        var (full, projected) = (View.Of(All(), project: false), View.Of(All(), project: true));
+        var (full, projected, compact) = (View.Of(All(), CacheShape.Full), View.Of(All(), CacheShape.Projected), View.Of(All(), CacheShape.Compact));
         var fullPod = Decode(pod);
         var projectedPod = CacheProjections.Project(Decode(pod));
+        var compactPod = (Pod)ThroughCompactCache(CacheProjections.Project(Decode(pod)));
 
         foreach (var detector in DetectorCatalog.Create().Where(d => d.Kind == "Pod"))
-            Findings(detector, projectedPod, projected).ShouldBe(Findings(detector, fullPod, full), detector.Name);
+        {
+            var expected = Findings(detector, fullPod, full);
+            Findings(detector, projectedPod, projected).ShouldBe(expected, detector.Name);
+            Findings(detector, compactPod, compact).ShouldBe(expected, detector.Name + ", from a compact cache");
+        }
     }
 
     [Fact]
     public void Every_other_detector_finds_the_same_on_projected_objects()
     {
-        var (full, projected) = (View.Of(All(), project: false), View.Of(All(), project: true));
+        var (full, projected, compact) = (View.Of(All(), CacheShape.Full), View.Of(All(), CacheShape.Projected), View.Of(All(), CacheShape.Compact));
         var detectors = DetectorCatalog.Create().Where(d => d.Kind != "Pod").ToList();
         var found = 0;
-        foreach (var (whole, cut) in full.Objects.Zip(projected.Objects))
+        foreach (var ((whole, cut), decoded) in full.Objects.Zip(projected.Objects).Zip(compact.Objects))
         {
             foreach (var detector in detectors.Where(d => d.Kind == whole.Kind || (d is ReplicasUnavailable && ReplicasUnavailable.Kinds.Contains(whole.Kind!))))
             {
                 var expected = Findings(detector, whole, full);
                 Findings(detector, cut, projected).ShouldBe(expected, $"{detector.Name} on {whole.Kind}/{whole.Metadata.Name}");
+                Findings(detector, decoded, compact).ShouldBe(expected, $"{detector.Name} on {whole.Kind}/{whole.Metadata.Name}, from a compact cache");
                 found += expected.Count;
             }
         }
@@ -252,9 +258,19 @@ public sealed class CacheProjectionsTests
     }
 
     [Fact]
+    public void A_compact_cache_gives_back_every_projection_field_for_field()
+    {
+        var projected = View.Of(All(), CacheShape.Projected).Objects;
+        var compact = View.Of(All(), CacheShape.Compact).Objects;
+        projected.Count.ShouldBeGreaterThan(20);
+        foreach (var (cut, decoded) in projected.Zip(compact))
+            Json(decoded).ShouldBe(Json(cut), $"{cut.Kind}/{cut.Metadata.Name}");
+    }
+
+    [Fact]
     public void The_filters_see_the_exclusions_on_projected_owners_and_namespaces()
     {
-        var (full, projected) = (View.Of(All(), project: false), View.Of(All(), project: true));
+        var (full, projected) = (View.Of(All(), CacheShape.Full), View.Of(All(), CacheShape.Compact));
         var filter = new SignalFilter(new FilterOptions(), TimeProvider.System);
         foreach (var source in new[] { "PodFailed", "HighPodCount", "PodCrashLoop" })
         {
@@ -313,13 +329,22 @@ public sealed class CacheProjectionsTests
     }
 
     [Fact]
-    public async Task The_pipeline_projects_unless_told_to_cache_whole_objects()
+    public async Task The_pipeline_caches_compact_projections_unless_told_otherwise()
     {
         using var client = new Kubernetes.KubernetesClient(new Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri("https://127.0.0.1:1") });
         await using var informers = new Kubernetes.Informers.SharedInformerFactory(client);
         await using var unprojected = new Kubernetes.Informers.SharedInformerFactory(client);
-        CacheProjections.Disable(unprojected);
+        await using var typed = new Kubernetes.Informers.SharedInformerFactory(client);
+        CacheProjections.Use(unprojected, CacheShape.Full);
+        CacheProjections.Use(typed, CacheShape.Projected);
 
+        CacheProjections.Compacts<Pod>(informers).ShouldBeTrue();
+        CacheProjections.Compacts<Event>(informers).ShouldBeTrue();
+        CacheProjections.Compacts<Node>(informers).ShouldBeFalse("nodes are few and read for every pod");
+        CacheProjections.Compacts<Namespace>(informers).ShouldBeFalse("not projected");
+        CacheProjections.Compacts<Pod>(typed).ShouldBeFalse();
+        CacheProjections.For<Pod>(typed).ShouldNotBeNull();
+        CacheProjections.Compacts<Pod>(unprojected).ShouldBeFalse();
         CacheProjections.For<Pod>(informers).ShouldNotBeNull();
         CacheProjections.For<Pod>(informers).ShouldBe(CacheProjections.For<Pod>(informers));
         CacheProjections.For<Pod>(unprojected).ShouldBeNull();
@@ -340,6 +365,18 @@ public sealed class CacheProjectionsTests
         [.. detector.Evaluate(obj, Now, view).Select(f =>
             $"{f.Reason}|{f.Resource.Key}|{f.Resource.Uid}|{f.Message}|{f.Since:O}|{string.Join(",", f.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))}|{string.Join(",", f.Labels.OrderBy(a => a.Key, StringComparer.Ordinal))}")];
 
+    private static string Json(KubernetesObject obj) => JsonSerializer.Serialize(obj, obj.GetType(), KubernetesSerializer.Options);
+
+    /// <summary>What a compact informer cache hands back for <paramref name="obj"/>: encoded, then decoded.</summary>
+    private static KubernetesObject ThroughCompactCache(KubernetesObject obj)
+    {
+        var document = CompactJson.Encode(JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), KubernetesSerializer.Options));
+        var json = new System.Buffers.ArrayBufferWriter<byte>();
+        CompactJson.Decode(document, json);
+        CompactJson.Release(document);
+        return (KubernetesObject)JsonSerializer.Deserialize(json.WrittenSpan, obj.GetType(), KubernetesSerializer.Options)!;
+    }
+
     private static int Size(KubernetesObject obj) => JsonSerializer.Serialize(obj, obj.GetType(), KubernetesSerializer.Options).Length;
 
     private static Pod Decode(string json) => Decode<Pod>(json);
@@ -351,8 +388,9 @@ public sealed class CacheProjectionsTests
     {
         public List<KubernetesObject> Objects { get; } = [];
 
-        public static View Of(IEnumerable<string> fixtures, bool project)
+        public static View Of(IEnumerable<string> fixtures, CacheShape shape)
         {
+            var project = shape != CacheShape.Full;
             var view = new View();
             foreach (var json in fixtures)
             {
@@ -375,7 +413,7 @@ public sealed class CacheProjectionsTests
                     "Namespace" => Decode<Namespace>(json),
                     _ => throw new InvalidOperationException(kind),
                 };
-                view.Objects.Add(obj);
+                view.Objects.Add(shape == CacheShape.Compact && obj is not (Kubernetes.Models.Node or Kubernetes.Models.Namespace) ? ThroughCompactCache(obj) : obj);
             }
             return view;
         }
