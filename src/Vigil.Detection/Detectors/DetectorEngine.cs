@@ -13,7 +13,8 @@ public sealed record DetectionResult(IReadOnlyList<Signal> Raised, IReadOnlyList
 /// Runs the detectors over objects as they change. A finding that starts holding becomes a Signal once it has held for
 /// the detector's threshold (a periodic <see cref="Rescan"/> catches thresholds that pass between changes); one that stops
 /// holding is reported cleared. After raising, a detector stays quiet about the same resource for its cooldown.
-/// Thread-safe; a detector that throws on a malformed object is counted and skipped, never fatal.
+/// An object that holds something is never evaluated at an older version than the one it was last evaluated at (see
+/// <see cref="Observe"/>). Thread-safe; a detector that throws on a malformed object is counted and skipped, never fatal.
 /// </summary>
 public sealed class DetectorEngine
 {
@@ -23,6 +24,8 @@ public sealed class DetectorEngine
     private readonly Lock _gate = new();
     // What holds, per source object: fingerprint → holding.
     private readonly Dictionary<string, Dictionary<string, Holding>> _bySource = new(StringComparer.Ordinal);
+    // The resource version each of those source objects was last evaluated at (when it has a numeric one).
+    private readonly Dictionary<string, ulong> _versionBySource = new(StringComparer.Ordinal);
     // How many source objects hold each raised fingerprint (events from several objects can say the same thing).
     private readonly Dictionary<string, int> _raisedHolders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastRaised = new(StringComparer.Ordinal);
@@ -78,9 +81,16 @@ public sealed class DetectorEngine
 
     private readonly Dictionary<string, long> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Evaluates an object that was added or changed.</summary>
+    /// <summary>
+    /// Evaluates an object that was added or changed. A version older than the one an object holding something was last
+    /// evaluated at changes nothing: a rescan reads the informer's cache, which is ahead of the change notifications still
+    /// queued, and evaluating such a notification after it would clear what holds now (the incident resolves while the
+    /// fault is still there, and the cooldown then keeps its return quiet).
+    /// </summary>
     public DetectionResult Observe(KubernetesObject obj, IClusterView cluster)
     {
+        var source = SourceKey(obj);
+        var version = VersionOf(obj);
         var kind = obj.Kind ?? "";
         var now = _time.GetUtcNow();
         var findings = new List<(IDetector Detector, Finding Finding)>();
@@ -95,13 +105,24 @@ public sealed class DetectorEngine
                 lock (_gate) _failures[detector.Name] = _failures.GetValueOrDefault(detector.Name) + 1;
             }
         }
-        lock (_gate) return Reconcile(SourceKey(obj), findings, now);
+        lock (_gate)
+        {
+            if (version is { } v && _versionBySource.TryGetValue(source, out var evaluated) && v < evaluated) return DetectionResult.None;
+            return Reconcile(source, findings, now, version);
+        }
     }
+
+    /// <summary>
+    /// The object's resource version as a number. The API server's are etcd revisions (decimal, growing); one that is not a
+    /// number is never compared, so its object is always evaluated.
+    /// </summary>
+    private static ulong? VersionOf(KubernetesObject obj) =>
+        ulong.TryParse(obj.Metadata.ResourceVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
 
     /// <summary>An object was deleted: everything it held clears.</summary>
     public DetectionResult Forget(string kind, string? ns, string name)
     {
-        lock (_gate) return Reconcile(SourceKey(kind, ns, name), [], _time.GetUtcNow());
+        lock (_gate) return Reconcile(SourceKey(kind, ns, name), [], _time.GetUtcNow(), null);
     }
 
     /// <summary>Re-evaluates every object, so thresholds that passed without a change are noticed.</summary>
@@ -120,7 +141,7 @@ public sealed class DetectorEngine
         return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
     }
 
-    private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now)
+    private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now, ulong? version)
     {
         _bySource.TryGetValue(source, out var held);
         // Most changes are to healthy objects that held nothing before and hold nothing now: nothing to reconcile.
@@ -167,8 +188,17 @@ public sealed class DetectorEngine
                 cleared.Add(fingerprint);
             }
         }
-        if (next.Count == 0) _bySource.Remove(source);
-        else _bySource[source] = next;
+        if (next.Count == 0)
+        {
+            _bySource.Remove(source);
+            _versionBySource.Remove(source);
+        }
+        else
+        {
+            _bySource[source] = next;
+            if (version is { } v) _versionBySource[source] = v;
+            else _versionBySource.Remove(source);
+        }
         if (_lastRaised.Count > _pruneAbove) PruneCooldowns(now);
         return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
     }

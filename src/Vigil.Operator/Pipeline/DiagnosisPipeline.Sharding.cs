@@ -33,6 +33,7 @@ public sealed partial class DiagnosisPipeline
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _openByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _keyEpoch = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (LedgerEntry Entry, DateTimeOffset Until)> _released = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, QuietIncident>> _quietByKey = new(StringComparer.Ordinal);
     private volatile bool _ledgerDirty;
     private readonly SemaphoreSlim _ledgerWrite = new(1, 1);
     private readonly Channel<bool> _ledgerChanged = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -41,6 +42,12 @@ public sealed partial class DiagnosisPipeline
     // own and its signals'): an incident enters the ledger when a sink has delivered it, not when it opens.
     private readonly ConcurrentDictionary<string, string> _undelivered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string[]> _incidentFingerprints = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An incident of this replica's that has resolved, with its fingerprints and until when its detectors' cooldown keeps
+    /// its return quiet here; <see cref="Delivered"/> once a sink has delivered it (its delivery may finish after it resolved).
+    /// </summary>
+    private sealed record QuietIncident(string[] Fingerprints, DateTimeOffset Until, bool Delivered);
 
     /// <summary>How long giving a namespace up waits for the deliveries of its incidents already diagnosed.</summary>
     private static readonly TimeSpan HandOverDeliveryWait = TimeSpan.FromSeconds(10);
@@ -228,13 +235,18 @@ public sealed partial class DiagnosisPipeline
     }
 
     /// <summary>
-    /// Keeps the ledger true to the open incidents that have reached someone; returns true when an opened incident was
-    /// already delivered by the previous owner of its namespace (counted, not diagnosed again).
+    /// Keeps the ledger true to what this replica would not deliver again: its open incidents that have reached someone, and
+    /// those that resolved while their detectors' cooldown would keep a return quiet here. Returns true when an opened
+    /// incident was already delivered by the previous owner of its namespace (counted, not diagnosed again).
     /// <para>
     /// An incident enters the ledger once a sink has delivered it (<see cref="OnDelivered"/>), not when it opens: a replica
     /// that dies between the two leaves it out, and the next owner, detecting the fault again, delivers it. Recording at
     /// open time would lose it instead. What stays is a window of one ledger write after a delivery in which a crash
     /// means a second delivery.
+    /// </para>
+    /// <para>
+    /// A resolved incident stays in the ledger for its cooldown: the fault may come back (or its delivery may finish only
+    /// after it resolved), and then this replica keeps quiet about it, so the next owner must too.
     /// </para>
     /// </summary>
     private bool Record(IncidentChange change)
@@ -245,10 +257,12 @@ public sealed partial class DiagnosisPipeline
         if (change.Kind == IncidentChangeKind.Resolved)
         {
             _incidentFingerprints.TryRemove(incident.Fingerprint, out _);
-            _undelivered.TryRemove(incident.Fingerprint, out _);
             lock (_ledgerGate)
             {
-                if (_openByKey.TryGetValue(key, out var open)) open.Remove(incident.Fingerprint);
+                var delivered = _openByKey.TryGetValue(key, out var open) && open.Remove(incident.Fingerprint);
+                var inFlight = _undelivered.TryRemove(incident.Fingerprint, out _);
+                if ((delivered || inFlight) && QuietUntil(incident) is var until && until > _time.GetUtcNow())
+                    Quiet(key)[incident.Fingerprint] = new QuietIncident(fingerprints, until, delivered);
             }
             LedgerChanged();
             return false;
@@ -293,20 +307,53 @@ public sealed partial class DiagnosisPipeline
         return open;
     }
 
+    private Dictionary<string, QuietIncident> Quiet(string key)
+    {
+        if (!_quietByKey.TryGetValue(key, out var quiet)) _quietByKey[key] = quiet = new Dictionary<string, QuietIncident>(StringComparer.Ordinal);
+        return quiet;
+    }
+
+    /// <summary>
+    /// Until when the engine would hold back the return of <paramref name="incident"/>'s signals here: each signal's last
+    /// raise plus its detector's cooldown.
+    /// </summary>
+    private DateTimeOffset QuietUntil(Incident incident)
+    {
+        var until = DateTimeOffset.MinValue;
+        foreach (var signal in incident.Signals)
+        {
+            if (Engine.Detectors.FirstOrDefault(d => d.Name == signal.Source) is { } detector && signal.ObservedAt + detector.Options.Cooldown > until)
+                until = signal.ObservedAt + detector.Options.Cooldown;
+        }
+        return until;
+    }
+
     /// <summary>A sink delivered a diagnosis (any sink thread): its incident enters the ledger, written at once.</summary>
     private void OnDelivered(Diagnosis.Diagnosis diagnosis)
     {
+        if (!Assigned) return;
         var incident = diagnosis.Incident.Fingerprint;
-        if (!Assigned || !_undelivered.TryGetValue(incident, out var key)) return;
-        var fingerprints = _incidentFingerprints.GetValueOrDefault(incident) ?? [incident];
         lock (_ledgerGate)
         {
-            if (_keyEpoch.ContainsKey(key)) Open(key)[incident] = [.. fingerprints];
-            else if (_released.TryGetValue(key, out var released))
+            string[] fingerprints;
+            if (_undelivered.TryGetValue(incident, out var key))
+            {
+                fingerprints = _incidentFingerprints.GetValueOrDefault(incident) ?? [incident];
+                if (_keyEpoch.ContainsKey(key)) Open(key)[incident] = [.. fingerprints];
+                // Only now is it no longer undelivered: a hand-over waiting for this namespace's deliveries must find it
+                // recorded when it stops waiting, or its ledger would go to the next owner without it.
+                _undelivered.TryRemove(incident, out _);
+            }
+            else
+            {
+                // Resolved before its delivery finished: this replica's cooldown keeps its return quiet, so the ledger has it.
+                key = IncidentLedger.KeyOf(diagnosis.Incident.PrimaryResource.ScopeNamespace);
+                if (!_quietByKey.TryGetValue(key, out var quiet) || !quiet.TryGetValue(incident, out var resolved) || resolved.Delivered) return;
+                quiet[incident] = resolved with { Delivered = true };
+                fingerprints = resolved.Fingerprints;
+            }
+            if (!_keyEpoch.ContainsKey(key) && _released.TryGetValue(key, out var released))
                 _released[key] = (released.Entry with { Fingerprints = [.. released.Entry.Fingerprints.Union(fingerprints, StringComparer.Ordinal)] }, released.Until);
-            // Only now is it no longer undelivered: a hand-over waiting for this namespace's deliveries must find it
-            // recorded when it stops waiting, or its ledger would go to the next owner without it.
-            _undelivered.TryRemove(incident, out _);
         }
         LedgerChanged();
     }
@@ -346,9 +393,21 @@ public sealed partial class DiagnosisPipeline
         var now = _time.GetUtcNow();
         var fingerprints = new HashSet<string>(StringComparer.Ordinal);
         if (_openByKey.TryGetValue(key, out var open)) foreach (var set in open.Values) fingerprints.UnionWith(set);
+        if (_quietByKey.TryGetValue(key, out var quiet))
+            foreach (var resolved in quiet.Values)
+                if (resolved.Delivered && resolved.Until > now) fingerprints.UnionWith(resolved.Fingerprints);
         foreach (var (fingerprint, inherited) in _inherited)
             if (inherited.Key == key && inherited.Expires > now) fingerprints.Add(fingerprint);
         return new LedgerEntry(_keyEpoch.GetValueOrDefault(key, Epoch), [.. fingerprints.Order(StringComparer.Ordinal)]);
+    }
+
+    private void PruneQuiet(DateTimeOffset now)
+    {
+        foreach (var (key, quiet) in _quietByKey.ToList())
+        {
+            foreach (var over in quiet.Where(q => q.Value.Until <= now).Select(q => q.Key).ToList()) quiet.Remove(over);
+            if (quiet.Count == 0) _quietByKey.Remove(key);
+        }
     }
 
     /// <summary>Writes the ledger; false when the write failed (it is retried).</summary>
@@ -375,6 +434,7 @@ public sealed partial class DiagnosisPipeline
         {
             _ledgerDirty = false;
             foreach (var gone in _released.Where(r => r.Value.Until <= now).Select(r => r.Key).ToList()) _released.Remove(gone);
+            PruneQuiet(now);
             entries = _keyEpoch.Keys.ToDictionary(k => k, Entry, StringComparer.Ordinal);
             foreach (var (key, released) in _released) entries.TryAdd(key, released.Entry);
         }

@@ -8,7 +8,8 @@ namespace Vigil.Operator.Sharding;
 /// <summary>
 /// What a replica has already diagnosed, per namespace, kept where the next owner of a namespace can read it: a ConfigMap
 /// per replica (<c>vigil-ledger-&lt;identity&gt;</c>, labelled <c>vigil.io/ledger=true</c>) whose keys are namespaces
-/// (<see cref="ClusterKey"/> for cluster-scoped resources) and whose values are the fingerprints of the open incidents there,
+/// (<see cref="ClusterKey"/> for cluster-scoped resources) and whose values are the fingerprints of the incidents delivered
+/// there that are still open or resolved within their detector's cooldown (what the replica would not deliver again),
 /// after a first line <c>epoch N</c>: the shard map epoch at which the writer took the namespace. A new owner takes the entry
 /// with the highest epoch, so an entry left behind by an earlier owner never wins over a later one.
 /// </summary>
@@ -72,7 +73,7 @@ public sealed class IncidentLedger(KubernetesClient client, string @namespace, s
     }
 }
 
-/// <summary>One namespace's open incidents in a ledger.</summary>
+/// <summary>One namespace's incidents in a ledger (open, or resolved within their cooldown).</summary>
 public sealed record LedgerEntry(long Epoch, IReadOnlyCollection<string> Fingerprints)
 {
     public static LedgerEntry? Parse(string text)

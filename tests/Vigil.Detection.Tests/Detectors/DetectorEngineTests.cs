@@ -39,6 +39,28 @@ public sealed class DetectorEngineTests
         cleared.Cleared.ShouldBe([signal.Fingerprint]);
     }
 
+    private static Pod At(Pod pod, string resourceVersion)
+    {
+        pod.Metadata.ResourceVersion = resourceVersion;
+        return pod;
+    }
+
+    [Fact]
+    public void A_change_notified_late_does_not_undo_a_newer_version_a_rescan_already_evaluated()
+    {
+        // The pipeline's rescan reads the informer cache, which is ahead of the notifications still queued for it: the pod is
+        // seen crash-looping (version 12) before the notification of its previous version (11, still healthy) arrives.
+        var engine = Engine();
+        var signal = engine.Rescan([At(Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping), "12")], _view).Raised.Single();
+
+        engine.Observe(At(Objects.Pod("api-7d9f8c6b5-x2x4p", Healthy), "11"), _view).IsEmpty.ShouldBeTrue();
+        engine.Observe(At(Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping), "12"), _view).IsEmpty.ShouldBeTrue();
+        // Recovering for real (a newer version) still clears, and so does its deletion.
+        engine.Observe(At(Objects.Pod("api-7d9f8c6b5-x2x4p", Healthy), "13"), _view).Cleared.ShouldBe([signal.Fingerprint]);
+        var again = engine.Observe(At(Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping), "14"), _view);
+        again.SuppressedByCooldown.ShouldBe(1);
+    }
+
     [Fact]
     public void A_crash_loop_holds_while_the_container_runs_between_crashes_and_clears_once_it_has_run_past_the_back_off_reset()
     {
