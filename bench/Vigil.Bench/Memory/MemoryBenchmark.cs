@@ -27,7 +27,7 @@ internal sealed class MemoryBenchOptions
 
     public double SettleSeconds { get; set; } = 5;
 
-    public double PoolTrimSeconds { get; set; } = 65;
+    public double PoolTrimSeconds { get; set; }
 
     public double TimeoutSeconds { get; set; } = 600;
 
@@ -48,8 +48,8 @@ internal sealed class MemoryBenchOptions
           --gc S                server (as `vigil` runs) or workstation (server)
           --events-per-pod F    Events in the cluster per pod (0.2)
           --settle S            seconds to wait after sync and an empty work queue before measuring (5)
-          --pool-trim S         then a full GC, S seconds more and another, so the shared array pool lets go of the
-                                initial lists' large read buffers, which it keeps a minute; 0 measures with them (65)
+          --pool-trim S         then a full GC and S seconds more, so the shared array pool can let go of some of the
+                                initial lists' large read buffers before the totals are taken (0)
           --out DIR             where results go (artifacts/bench)
         Each Deployment has 10 pods and two ReplicaSets (the current one and the previous revision at 0 replicas); there
         is a node per 100 pods. Objects carry what a real cluster's do: managed fields, kubectl's last-applied annotation on
@@ -148,8 +148,9 @@ internal static class MemoryBenchmark
                 {
                     var m = await MeasureChildAsync(kubeconfig, cache, o);
                     measured.Add((namespaces, pods, cache, m));
-                    Console.WriteLine($"  {cache,-9}: heap {Mib(m.HeapBytes),8:F1} MiB, RSS {Mib(m.RssBytes),8:F1} MiB (informers synced in {m.SyncSeconds:F1} s)");
+                    Console.WriteLine($"  {cache,-9}: heap {Mib(m.HeapBytes),8:F1} MiB, held by the pipeline {Mib(m.PipelineBytes),8:F1} MiB, RSS {Mib(m.RssBytes),8:F1} MiB (informers synced in {m.SyncSeconds:F1} s)");
                     results.Add(new Result("memory", $"{cache}: {namespaces} ns, {pods:N0} pods: managed heap after full GC", Mib(m.HeapBytes), "MiB"));
+                    results.Add(new Result("memory", $"{cache}: {namespaces} ns, {pods:N0} pods: held by the pipeline", Mib(m.PipelineBytes), "MiB", Note: "heap less the heap once the pipeline is stopped and collected"));
                     results.Add(new Result("memory", $"{cache}: {namespaces} ns, {pods:N0} pods: RSS", Mib(m.RssBytes), "MiB", Note: $"sync {m.SyncSeconds:F1} s"));
                 }
             }
@@ -163,7 +164,7 @@ internal static class MemoryBenchmark
         foreach (var cache in o.Caches)
         {
             var points = measured.Where(x => x.Cache == cache).ToList();
-            foreach (var (what, value) in new (string, Func<Measurement, double>)[] { ("managed heap", m => m.HeapBytes), ("RSS", m => m.RssBytes) })
+            foreach (var (what, value) in new (string, Func<Measurement, double>)[] { ("managed heap", m => m.HeapBytes), ("held by the pipeline", m => m.PipelineBytes), ("RSS", m => m.RssBytes) })
             {
                 if (Fit(points.Select(p => (p.Namespaces, p.Pods, value(p.M))).ToList()) is not { } fit)
                 {
@@ -174,9 +175,9 @@ internal static class MemoryBenchmark
                 Console.WriteLine(line);
                 results.Add(new Result("memory", $"{cache} {what}: base", Mib(fit.Base), "MiB", Note: "least-squares fit over the sizes"));
                 results.Add(new Result("memory", $"{cache} {what}: per namespace", fit.PerNamespace / 1024, "KiB", $"<= {NamespaceTargetKb} KB",
-                    cache == "projected" ? fit.PerNamespace <= NamespaceTargetKb * 1000 : null));
+                    Judged(cache, what) ? fit.PerNamespace <= NamespaceTargetKb * 1000 : null));
                 results.Add(new Result("memory", $"{cache} {what}: per pod", fit.PerPod, "B", $"<= {PodTargetKb} KB",
-                    cache == "projected" ? fit.PerPod <= PodTargetKb * 1000 : null, $"largest residual {Mib(fit.MaxResidual):F1} MiB"));
+                    Judged(cache, what) ? fit.PerPod <= PodTargetKb * 1000 : null, $"largest residual {Mib(fit.MaxResidual):F1} MiB"));
             }
         }
         results.Environment["load at end (1/5/15 min)"] = MachineInfo.Load();
@@ -188,6 +189,12 @@ internal static class MemoryBenchmark
     }
 
     private static double Mib(double bytes) => bytes / (1024 * 1024);
+
+    /// <summary>
+    /// The targets are judged on what `vigil run` caches (compact) and on the heap the pipeline holds: the process total
+    /// also carries the shared array pool's read buffers, which depend on threads and timing rather than on the cluster.
+    /// </summary>
+    private static bool Judged(string cache, string what) => cache == "compact" && what == "held by the pipeline";
 
     /// <summary>
     /// Least squares of memory = base + a × namespaces + b × pods. Null when the sizes cannot tell namespaces from pods
@@ -226,7 +233,7 @@ internal static class MemoryBenchmark
     }
 
     /// <summary>What a child reported.</summary>
-    internal sealed record Measurement(long HeapBytes, long RssBytes, double SyncSeconds);
+    internal sealed record Measurement(long HeapBytes, long RssBytes, double SyncSeconds, long PipelineBytes);
 
     private static async Task<Measurement> MeasureChildAsync(string kubeconfig, string cache, MemoryBenchOptions o)
     {

@@ -57,6 +57,24 @@ internal static class MemoryPipelineChild
             // namespaces: as one sharded replica that was assigned every namespace and leads the cluster scope.
             Scope = scope == "namespaces" ? WatchScope.Assigned : WatchScope.Cluster,
         };
+        var measured = await MeasureAsync(client, options, scope, settle, poolTrim);
+        if (measured is not var (heap, rss, syncSeconds)) return 1;
+        // The same process without the pipeline (stopped, its caches released and collected): what is left is the runtime,
+        // the client and the buffers the shared array pool keeps, so the difference is what the pipeline itself holds.
+        var heapWithout = CollectedHeap();
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(new MemoryBenchmark.Measurement(heap, rss, syncSeconds, heap - heapWithout), MemoryBenchmark.JsonOptions));
+        // For a heap analyser to attach to the measured process (e.g. ClrMD): VIGIL_BENCH_HOLD=seconds.
+        if (double.TryParse(Environment.GetEnvironmentVariable("VIGIL_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
+        {
+            Console.Error.WriteLine($"holding pid {Environment.ProcessId} for {hold} s");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+        return 0;
+    }
+
+    /// <summary>Runs the pipeline until synced and settled; its heap and RSS, or null if it did not sync. It is stopped after.</summary>
+    private static async Task<(long Heap, long Rss, double SyncSeconds)?> MeasureAsync(KubernetesClient client, PipelineOptions options, string scope, double settle, double poolTrim)
+    {
         await using var pipeline = new DiagnosisPipeline(client, options, [], TimeProvider.System, NullLogger<DiagnosisPipeline>.Instance);
         var sync = Stopwatch.StartNew();
         await pipeline.StartAsync(CancellationToken.None);
@@ -71,7 +89,7 @@ internal static class MemoryPipelineChild
         if (!pipeline.Synced || pipeline.InformerSync.Any(s => !s.Synced))
         {
             Console.Error.WriteLine("the pipeline's informers did not sync");
-            return 1;
+            return null;
         }
         // Every object was posted to the detection worker as it was listed: wait until it has seen them all.
         var drained = Stopwatch.StartNew();
@@ -79,35 +97,23 @@ internal static class MemoryPipelineChild
         await Task.Delay(TimeSpan.FromSeconds(settle));
         if (poolTrim > 0)
         {
-            // The shared array pool keeps the large I/O buffers of the initial lists (a few MiB each, per thread) until a
-            // full GC finds them unused for a minute: let that happen, so what is measured is what the caches hold.
+            // The shared array pool keeps the large read buffers of the initial lists (per thread and per core) until full
+            // GCs find them unused for a while: give it the time, for a total closer to the steady state.
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             await Task.Delay(TimeSpan.FromSeconds(poolTrim));
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
+        var heap = CollectedHeap();
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return (heap, self.WorkingSet64, syncSeconds);
+    }
 
+    private static long CollectedHeap()
+    {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var heap = GC.GetTotalMemory(forceFullCollection: true);
-        using var self = Process.GetCurrentProcess();
-        self.Refresh();
-        var rss = self.WorkingSet64;
-        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(new MemoryBenchmark.Measurement(heap, rss, syncSeconds), MemoryBenchmark.JsonOptions));
-        if (Environment.GetEnvironmentVariable("VIGIL_BENCH_GCINFO") is { } gcInfoPath)
-        {
-            var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
-            var text = $"heap {info.HeapSizeBytes} fragmented {info.FragmentedBytes} promoted {info.PromotedBytes} committed {info.TotalCommittedBytes} pinned {info.PinnedObjectsCount}\n"
-                + string.Join("\n", info.GenerationInfo.ToArray().Select((g, n) => $"gen{n}: size {g.SizeAfterBytes} frag {g.FragmentationAfterBytes}"));
-            await File.WriteAllTextAsync(gcInfoPath, text);
-        }
-        // For a heap analyser to attach to the measured process (e.g. ClrMD): VIGIL_BENCH_HOLD=seconds.
-        if (double.TryParse(Environment.GetEnvironmentVariable("VIGIL_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
-        {
-            Console.Error.WriteLine($"holding pid {Environment.ProcessId} for {hold} s");
-            await Task.Delay(TimeSpan.FromSeconds(hold));
-        }
-        return 0;
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }

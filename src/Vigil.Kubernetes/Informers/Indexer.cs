@@ -149,6 +149,27 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         }
     }
 
+    /// <summary>
+    /// Empties a compact cache and gives back its documents' shared strings: for an informer that stopped for good (a
+    /// namespace handed over), whose strings would otherwise stay referenced for the life of the process.
+    /// </summary>
+    public void ReleaseAll()
+    {
+        lock (_gate)
+        {
+            foreach (var stored in _items.Values)
+            {
+                Drop(stored);
+            }
+
+            _items.Clear();
+            foreach (var index in _indices.Values)
+            {
+                index.Clear();
+            }
+        }
+    }
+
     public bool ContainsKey(string key)
     {
         lock (_gate)

@@ -158,7 +158,10 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the reflector and the handlers; notifications already queued are delivered first. Safe to call again.</summary>
+    /// <summary>
+    /// Stops the reflector and the handlers; notifications already queued are delivered first. Safe to call again. A
+    /// <see cref="InformerOptions{T}.Compact"/> cache is emptied.
+    /// </summary>
     public async Task StopAsync()
     {
         Task? running;
@@ -188,6 +191,13 @@ public sealed partial class SharedInformer<T> : IAsyncDisposable
         foreach (var listener in listeners)
         {
             await listener.StopAsync();
+        }
+
+        // A compact cache's documents hold references on process-wide shared strings: give them back. (A stopped
+        // informer is not restarted, so its cache is of no further use.)
+        if (_options.Compact)
+        {
+            _indexer.ReleaseAll();
         }
 
         stopping?.Dispose();

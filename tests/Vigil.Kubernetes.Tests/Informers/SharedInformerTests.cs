@@ -108,6 +108,16 @@ public sealed class SharedInformerTests(ClusterFixture fixture) : IDisposable
         foreach (var i in Enumerable.Range(0, 3)) await configMaps.DeleteAsync($"cm{i}", ns);
         await Eventually.TrueAsync(() => informer.Indexer.Count == 0 && handler.Saw($"delete {ns}/cm2"), Patience);
         CompactJson.Values.Contains(label).ShouldBeFalse("no cached object uses the label value any more");
+
+        // Stopped for good (a namespace handed over): the cache lets go of its shared strings too.
+        var kept = $"kept-{Guid.NewGuid():N}";
+        var last = Cm("last", ns);
+        last.Metadata.Labels = new Dictionary<string, string> { ["team"] = kept };
+        await configMaps.CreateAsync(last);
+        await Eventually.TrueAsync(() => informer.Indexer.Count == 1, Patience);
+        CompactJson.Values.Contains(kept).ShouldBeTrue();
+        await informer.StopAsync();
+        CompactJson.Values.Contains(kept).ShouldBeFalse();
     }
 
     [Fact]
