@@ -1,5 +1,8 @@
 using Vigil.Bench.Cluster;
 
+// As `vigil` does, before anything uses the shared array pool: the memory benchmark measures the operator's setting.
+Vigil.Operator.SharedArrayPoolLimit.Apply();
+
 // Each benchmark area is a sub-command: `cluster` (the simulated API server), `client`, `cel`,
 // `pipeline` (detection to delivery in one process), `e2e` (the same over HTTPS against a simulated cluster).
 var command = args.Length > 0 ? args[0] : "";
@@ -33,7 +36,7 @@ switch (command)
         Console.Error.WriteLine("  cel       CEL evaluation of a detector condition (--quick for a plain loop, otherwise BenchmarkDotNet)");
         Console.Error.WriteLine("  pipeline  in-process: object updates/s through detectors, correlator, rules analyzer and dispatcher; memory per pod");
         Console.Error.WriteLine("  e2e       over HTTPS: faults written to a simulated cluster -> watch -> diagnosis -> Event written back; latency");
-        Console.Error.WriteLine("  memory    one replica's memory (managed heap, RSS) by cluster size, full objects vs cache projections,");
+        Console.Error.WriteLine("  memory    one replica's memory (managed heap, RSS) by cluster size: full objects, projections, compact projections,");
         Console.Error.WriteLine("            fitted to base + per namespace + per pod");
         Console.Error.WriteLine("  sharding  `vigil run` processes splitting namespaces: rebalance when a replica joins or leaves, leader failover");
         Console.Error.WriteLine("            (pipeline --help, e2e --help, memory --help, sharding --help for their options)");

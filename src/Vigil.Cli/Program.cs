@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Vigil.Cli.Commands;
 
+// First, before anything uses the shared array pool (see SharedArrayPoolLimit for why).
+Vigil.Operator.SharedArrayPoolLimit.Apply();
+
 var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a cluster, detects faults, diagnoses them, and (in later releases) remediates them.")
 {
     ClusterCommand.Create(),
