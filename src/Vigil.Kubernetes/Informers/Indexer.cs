@@ -125,16 +125,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         var replacements = objects.Select(obj => (Key: ObjectKeys.For(obj), Object: obj, Stored: Store(obj))).ToList();
         lock (_gate)
         {
-            foreach (var stored in _items.Values)
-            {
-                Drop(stored);
-            }
-
-            _items.Clear();
-            foreach (var index in _indices.Values)
-            {
-                index.Clear();
-            }
+            ClearLocked();
 
             foreach (var (key, obj, stored) in replacements)
             {
@@ -157,16 +148,7 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
     {
         lock (_gate)
         {
-            foreach (var stored in _items.Values)
-            {
-                Drop(stored);
-            }
-
-            _items.Clear();
-            foreach (var index in _indices.Values)
-            {
-                index.Clear();
-            }
+            ClearLocked();
         }
     }
 
@@ -217,6 +199,20 @@ public sealed class Indexer<T> : IReadOnlyIndexer<T>
         lock (_gate)
         {
             return [.. KeysOf(indexName, value)];
+        }
+    }
+
+    private void ClearLocked()
+    {
+        foreach (var stored in _items.Values)
+        {
+            Drop(stored);
+        }
+
+        _items.Clear();
+        foreach (var index in _indices.Values)
+        {
+            index.Clear();
         }
     }
 
