@@ -59,10 +59,7 @@ internal static class MemoryPipelineChild
         };
         var measured = await MeasureAsync(client, options, scope, settle, poolTrim);
         if (measured is not var (heap, rss, syncSeconds)) return 1;
-        // The same process without the pipeline (stopped, its caches released and collected): what is left is the runtime,
-        // the client and the buffers the shared array pool keeps, so the difference is what the pipeline itself holds.
-        var heapWithout = CollectedHeap();
-        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(new MemoryBenchmark.Measurement(heap, rss, syncSeconds, heap - heapWithout), MemoryBenchmark.JsonOptions));
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(new MemoryBenchmark.Measurement(heap, rss, syncSeconds), MemoryBenchmark.JsonOptions));
         // For a heap analyser to attach to the measured process (e.g. ClrMD): VIGIL_BENCH_HOLD=seconds.
         if (double.TryParse(Environment.GetEnvironmentVariable("VIGIL_BENCH_HOLD"), CultureInfo.InvariantCulture, out var hold))
         {
@@ -72,7 +69,7 @@ internal static class MemoryPipelineChild
         return 0;
     }
 
-    /// <summary>Runs the pipeline until synced and settled; its heap and RSS, or null if it did not sync. It is stopped after.</summary>
+    /// <summary>Runs the pipeline until synced and settled: the heap and RSS then, or null if it did not sync.</summary>
     private static async Task<(long Heap, long Rss, double SyncSeconds)?> MeasureAsync(KubernetesClient client, PipelineOptions options, string scope, double settle, double poolTrim)
     {
         await using var pipeline = new DiagnosisPipeline(client, options, [], TimeProvider.System, NullLogger<DiagnosisPipeline>.Instance);

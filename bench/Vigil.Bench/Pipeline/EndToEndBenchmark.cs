@@ -19,6 +19,7 @@ internal static class EndToEndBenchmark
           --qps Q               the pipeline client's requests/s limit, 0 for none (0; EmbeddedVigil uses 1000)
           --burst N             the client's burst (2000)
           --http1               the pipeline's client speaks HTTP/1.1 instead of HTTP/2 (to compare)
+          --cache C             full, projected or compact (compact, what `vigil run` caches)
           --concurrency N       diagnoses at once, PipelineOptions.DiagnosisConcurrency (64; the pipeline's default is 4)
           --delivery-concurrency N  Event writes in flight, DeliveryOptions.Concurrency (64; the default is 1)
           --drain-seconds S     how long to wait for Events after the last fault before stopping the pipeline,
@@ -52,6 +53,7 @@ internal static class EndToEndBenchmark
                     case "--qps": o.Qps = Dbl(); break;
                     case "--burst": o.Burst = Int(); break;
                     case "--http1": o.Http2 = false; break;
+                    case "--cache": o.Cache = Enum.Parse<Vigil.Operator.Pipeline.CacheShape>(args[++i], ignoreCase: true); break;
                     case "--concurrency": o.DiagnosisConcurrency = Int(); break;
                     case "--delivery-concurrency": o.DeliveryConcurrency = Int(); break;
                     case "--drain-seconds": o.DrainTimeout = TimeSpan.FromSeconds(Dbl()); break;
@@ -103,6 +105,9 @@ internal static class EndToEndBenchmark
         results.Add(new Result("e2e", "mean evidence gathering time (HTTPS reads)", gatherMs, "ms",
             Note: string.Create(CultureInfo.InvariantCulture, $"{diagnoses:N0} diagnoses, analysis {analyzeMs:0.###} ms each, {r.PipelineCounters.GetValueOrDefault("pipeline_errors"):N0} pipeline errors")));
         results.Add(new Result("e2e", "CPU time per fault (cluster, pipeline, writer)", r.CpuSeconds * 1e6 / (r.Faults + r.WarmupFaults), "µs"));
+        // The process's collections over the whole run (cluster, writer and pipeline share it): what explains a tail.
+        results.Add(new Result("e2e", "GC pauses in the process, total (gen0/1/2 collections)", GC.GetTotalPauseDuration().TotalMilliseconds, "ms",
+            Note: $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}; longest recent: {GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds:F0} ms"));
         results.Add(new Result("e2e", "informer initial sync", r.SyncSeconds, "s", Note: $"{r.Faults + r.WarmupFaults:N0} pods and the rest of the cluster"));
 
         var (json, md) = results.Write(output, "e2e");

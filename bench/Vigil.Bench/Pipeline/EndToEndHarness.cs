@@ -51,6 +51,9 @@ public sealed class EndToEndOptions
     /// <summary>Event writes in flight: <see cref="DeliveryOptions.Concurrency"/>.</summary>
     public int DeliveryConcurrency { get; set; } = 64;
 
+    /// <summary>What the pipeline's informers cache (what `vigil run` does: compact).</summary>
+    public Vigil.Operator.Pipeline.CacheShape Cache { get; set; } = Vigil.Operator.Pipeline.CacheShape.Compact;
+
     /// <summary>
     /// How long to wait, after the last fault, for the Events still to come before stopping the pipeline, which then
     /// finishes the diagnoses it started and delivers what it accepted (Events that come then count, late).
@@ -134,6 +137,7 @@ public static class EndToEndHarness
             Correlation = new CorrelationOptions { Window = TimeSpan.Zero },
             DiagnosisConcurrency = options.DiagnosisConcurrency,
             Delivery = new DeliveryOptions { Concurrency = options.DeliveryConcurrency },
+            Cache = options.Cache,
         };
         var pipeline = new DiagnosisPipeline(client, pipelineOptions, [new KubernetesEventSink(client, "vigil-e2e")], cluster.Clock, NullLogger<DiagnosisPipeline>.Instance);
         var scheduled = new long[faults];

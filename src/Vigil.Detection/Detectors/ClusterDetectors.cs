@@ -56,7 +56,7 @@ public sealed class HighPodCount(DetectorOptions options) : Detector<Namespace>(
 
     protected override IEnumerable<Finding> Evaluate(Namespace ns, DateTimeOffset now, IClusterView cluster)
     {
-        var count = cluster.List<Pod>(ns.Metadata.Name).Count();
+        var count = cluster.Count<Pod>(ns.Metadata.Name);
         if (count > Options.Count)
             yield return new Finding("HighPodCount", Ref(ns), $"Namespace has {count} pods (more than {Options.Count})");
     }

@@ -26,6 +26,9 @@ public sealed class DetectorEngine
     private readonly Dictionary<string, Dictionary<string, Holding>> _bySource = new(StringComparer.Ordinal);
     // The resource version each of those source objects was last evaluated at (when it has a numeric one).
     private readonly Dictionary<string, ulong> _versionBySource = new(StringComparer.Ordinal);
+    // The object last evaluated for each of those sources: what a rescan re-evaluates as time passes, without reading
+    // (and decoding) it from a cache again. Only objects holding something: the faulty few.
+    private readonly Dictionary<string, KubernetesObject> _objectBySource = new(StringComparer.Ordinal);
     // How many source objects hold each raised fingerprint (events from several objects can say the same thing).
     private readonly Dictionary<string, int> _raisedHolders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastRaised = new(StringComparer.Ordinal);
@@ -70,6 +73,27 @@ public sealed class DetectorEngine
     /// <summary>Kinds some detector evaluates: what the operator must watch.</summary>
     public IEnumerable<string> Kinds => _byKind.Select(g => g.Key);
 
+    /// <summary>
+    /// What a rescan of <paramref name="kind"/> must re-evaluate: nothing when no detector looks at the kind; only the
+    /// objects holding something (<see cref="HoldingObjects"/>) when every detector of the kind says findings start only
+    /// on a change (<see cref="IDetector.FindingsStartOnlyOnChange"/>); otherwise every object.
+    /// </summary>
+    public RescanScope RescanScopeOf(string kind)
+    {
+        var detectors = _byKind[kind];
+        if (!detectors.Any()) return RescanScope.Nothing;
+        return detectors.All(d => d.FindingsStartOnlyOnChange) ? RescanScope.Holding : RescanScope.Everything;
+    }
+
+    /// <summary>The objects of <paramref name="kind"/> that hold something now, as last evaluated.</summary>
+    public IReadOnlyList<KubernetesObject> HoldingObjects(string kind)
+    {
+        lock (_gate)
+        {
+            return [.. _objectBySource.Values.Where(o => o.Kind == kind)];
+        }
+    }
+
     /// <summary>Detector failures on malformed objects, by detector name.</summary>
     public IReadOnlyDictionary<string, long> Failures
     {
@@ -108,7 +132,7 @@ public sealed class DetectorEngine
         lock (_gate)
         {
             if (version is { } v && _versionBySource.TryGetValue(source, out var evaluated) && v < evaluated) return DetectionResult.None;
-            return Reconcile(source, findings, now, version);
+            return Reconcile(source, findings, now, version, obj);
         }
     }
 
@@ -122,7 +146,7 @@ public sealed class DetectorEngine
     /// <summary>An object was deleted: everything it held clears.</summary>
     public DetectionResult Forget(string kind, string? ns, string name)
     {
-        lock (_gate) return Reconcile(SourceKey(kind, ns, name), [], _time.GetUtcNow(), null);
+        lock (_gate) return Reconcile(SourceKey(kind, ns, name), [], _time.GetUtcNow(), null, null);
     }
 
     /// <summary>Re-evaluates every object, so thresholds that passed without a change are noticed.</summary>
@@ -141,7 +165,7 @@ public sealed class DetectorEngine
         return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
     }
 
-    private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now, ulong? version)
+    private DetectionResult Reconcile(string source, List<(IDetector Detector, Finding Finding)> findings, DateTimeOffset now, ulong? version, KubernetesObject? obj)
     {
         _bySource.TryGetValue(source, out var held);
         // Most changes are to healthy objects that held nothing before and hold nothing now: nothing to reconcile.
@@ -192,12 +216,14 @@ public sealed class DetectorEngine
         {
             _bySource.Remove(source);
             _versionBySource.Remove(source);
+            _objectBySource.Remove(source);
         }
         else
         {
             _bySource[source] = next;
             if (version is { } v) _versionBySource[source] = v;
             else _versionBySource.Remove(source);
+            if (obj is not null) _objectBySource[source] = obj;
         }
         if (_lastRaised.Count > _pruneAbove) PruneCooldowns(now);
         return raised.Count == 0 && cleared.Count == 0 && suppressed == 0 ? DetectionResult.None : new DetectionResult(raised, cleared, suppressed);
@@ -236,4 +262,12 @@ public sealed class DetectorEngine
     private static string SourceKey(KubernetesObject obj) => SourceKey(obj.Kind ?? "", obj.Metadata.Namespace, obj.Metadata.Name ?? "");
 
     private static string SourceKey(string kind, string? ns, string name) => $"{kind}/{ns}/{name}";
+}
+
+/// <summary>What a periodic rescan re-evaluates of a kind (<see cref="DetectorEngine.RescanScopeOf"/>).</summary>
+public enum RescanScope
+{
+    Nothing,
+    Holding,
+    Everything,
 }

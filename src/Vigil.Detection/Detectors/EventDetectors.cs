@@ -8,6 +8,9 @@ namespace Vigil.Detection.Detectors;
 /// </summary>
 public sealed class PodEventFaults(DetectorOptions options) : Detector<Event>(options)
 {
+    /// <summary>A new or repeated Event is a change; time only ages Events out of the window.</summary>
+    public override bool FindingsStartOnlyOnChange => true;
+
     public override string Name => nameof(PodEventFaults);
 
     protected override IEnumerable<Finding> Evaluate(Event ev, DateTimeOffset now, IClusterView cluster)
@@ -40,6 +43,9 @@ public sealed class PodEventFaults(DetectorOptions options) : Detector<Event>(op
 /// <summary>More Warning events in a namespace than the count within the window.</summary>
 public sealed class WarningEventStorm(DetectorOptions options) : Detector<Event>(options)
 {
+    /// <summary>A new or repeated Event is a change; time only ages Events out of the window.</summary>
+    public override bool FindingsStartOnlyOnChange => true;
+
     public override string Name => nameof(WarningEventStorm);
 
     protected override IEnumerable<Finding> Evaluate(Event ev, DateTimeOffset now, IClusterView cluster)

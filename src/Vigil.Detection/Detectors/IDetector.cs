@@ -15,6 +15,14 @@ public interface IDetector
 
     DetectorOptions Options { get; }
 
+    /// <summary>
+    /// True when a finding can start holding only because the object itself changed: never because time passed or other
+    /// objects changed. The periodic rescan then re-evaluates only the objects of this kind that hold something (their
+    /// findings can stop holding, and thresholds pass, with time), which spares decoding every cached pod every 15 s.
+    /// False, the safe default, for custom detectors.
+    /// </summary>
+    bool FindingsStartOnlyOnChange => false;
+
     /// <summary>True when only the leader replica should run it (cluster-scoped kinds).</summary>
     bool ClusterScoped => Kind is "Node" or "PersistentVolume";
 
@@ -29,6 +37,9 @@ public abstract class Detector<T>(DetectorOptions options) : IDetector where T :
     public string Kind => T.ResourceType.Kind;
 
     public DetectorOptions Options { get; } = options;
+
+    /// <inheritdoc cref="IDetector.FindingsStartOnlyOnChange"/>
+    public virtual bool FindingsStartOnlyOnChange => false;
 
     public IEnumerable<Finding> Evaluate(KubernetesObject obj, DateTimeOffset now, IClusterView cluster) =>
         obj is T typed ? Evaluate(typed, now, cluster) : [];

@@ -6,6 +6,9 @@ namespace Vigil.Detection.Detectors;
 /// <summary>Base of the pod detectors: findings carry the pod's node, owner and claims.</summary>
 public abstract class PodDetector(DetectorOptions options) : Detector<Pod>(options)
 {
+    /// <summary>Pod detectors read the pod alone, and time only ends what they find (a restart long enough ago).</summary>
+    public override bool FindingsStartOnlyOnChange => true;
+
     protected static Finding Found(Pod pod, IClusterView cluster, string reason, string message, DateTimeOffset? since = null, string? container = null,
         IReadOnlyDictionary<string, string>? extra = null)
     {

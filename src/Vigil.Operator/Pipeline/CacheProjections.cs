@@ -22,10 +22,12 @@ namespace Vigil.Operator.Pipeline;
 /// Custom Detector conditions see these projections (docs/custom-resources.md lists what is kept).
 /// </para>
 /// <para>
-/// The caches of the projected kinds other than nodes also hold each projection compactly
-/// (<see cref="CacheShape.Compact"/>, <see cref="InformerOptions{T}.Compact"/>): a tenth of the memory of the typed
-/// objects, for a decode on each read of the cache. Detectors evaluate the objects of events as they come, decoded
-/// already, so the cache is read only for lookups. Nodes stay objects: they are few and looked up for every pod.
+/// The caches of the projected kinds other than nodes and Events also hold each projection compactly
+/// (<see cref="CacheShape.Compact"/>, <see cref="InformerOptions{T}.Compact"/>): a third of the memory of the typed
+/// objects, for a decode on each read of the cache. Detectors evaluate the objects of watch events as they come, decoded
+/// already, so the cache is read only for lookups. Nodes stay objects: they are few and looked up for every pod. Events
+/// stay objects: the event-storm detector sums a namespace's Warning Events on every Event it sees, which would decode
+/// them all each time.
 /// </para>
 /// </summary>
 internal static class CacheProjections
@@ -67,7 +69,7 @@ internal static class CacheProjections
 
     /// <summary>Whether the informers of <paramref name="informers"/> cache <typeparamref name="T"/> as compact documents.</summary>
     public static bool Compacts<T>(SharedInformerFactory informers) where T : KubernetesObject, IKubernetesResource =>
-        ShapeOf(informers) == CacheShape.Compact && typeof(T) != typeof(Node) && Projections.ContainsKey(typeof(T));
+        ShapeOf(informers) == CacheShape.Compact && typeof(T) != typeof(Node) && typeof(T) != typeof(Event) && Projections.ContainsKey(typeof(T));
 
     public static Pod Project(Pod pod)
     {

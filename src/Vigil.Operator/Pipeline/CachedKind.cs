@@ -13,13 +13,16 @@ internal sealed class CachedKind
     private readonly Func<IEnumerable<IReadOnlyIndexer<KubernetesObject>>> _caches;
     private readonly Func<string, IReadOnlyIndexer<KubernetesObject>?> _cacheOf;
 
-    private CachedKind(bool namespaced, bool isNamespace, Func<IEnumerable<IReadOnlyIndexer<KubernetesObject>>> caches, Func<string, IReadOnlyIndexer<KubernetesObject>?> cacheOf)
+    private CachedKind(string kind, bool namespaced, bool isNamespace, Func<IEnumerable<IReadOnlyIndexer<KubernetesObject>>> caches, Func<string, IReadOnlyIndexer<KubernetesObject>?> cacheOf)
     {
+        Kind = kind;
         Namespaced = namespaced;
         IsNamespace = isNamespace;
         _caches = caches;
         _cacheOf = cacheOf;
     }
+
+    public string Kind { get; }
 
     public bool Namespaced { get; }
 
@@ -30,12 +33,12 @@ internal sealed class CachedKind
     public static CachedKind Of<T>(SharedInformer<T> informer) where T : KubernetesObject, IKubernetesResource
     {
         var cache = new Upcast<T>(informer.Indexer);
-        return new CachedKind(T.ResourceType.Namespaced, typeof(T) == typeof(Namespace), () => [cache], _ => cache);
+        return new CachedKind(T.ResourceType.Kind, T.ResourceType.Namespaced, typeof(T) == typeof(Namespace), () => [cache], _ => cache);
     }
 
     /// <summary>A kind cached by one informer per watched namespace.</summary>
     public static CachedKind Of<T>(NamespacedInformerSet<T> set) where T : KubernetesObject, IKubernetesResource =>
-        new(true, false, () => set.Namespaces.Select(ns => CacheIn(set, ns)).OfType<IReadOnlyIndexer<KubernetesObject>>(), ns => CacheIn(set, ns));
+        new(T.ResourceType.Kind, true, false, () => set.Namespaces.Select(ns => CacheIn(set, ns)).OfType<IReadOnlyIndexer<KubernetesObject>>(), ns => CacheIn(set, ns));
 
     private static Upcast<T>? CacheIn<T>(NamespacedInformerSet<T> set, string ns) where T : KubernetesObject, IKubernetesResource =>
         set.InformerFor(ns) is { } informer ? new Upcast<T>(informer.Indexer) : null;

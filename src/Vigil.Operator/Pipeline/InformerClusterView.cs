@@ -53,6 +53,17 @@ internal sealed class InformerClusterView(SharedInformerFactory informers) : ICl
         return ns is null ? indexer.List() : indexer.ByIndex(Indexer<T>.NamespaceIndex, ns);
     }
 
+    public int Count<T>(string? ns = null) where T : KubernetesObject, IKubernetesResource
+    {
+        if (_scoped.TryGetValue(typeof(T), out var scoped))
+        {
+            var set = (NamespacedInformerSet<T>)scoped;
+            return ns is not null ? set.InformerFor(ns)?.Indexer.Count ?? 0 : set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0);
+        }
+        var indexer = Informer<T>(informers).Indexer;
+        return ns is null ? indexer.Count : indexer.IndexKeys(Indexer<T>.NamespaceIndex, ns).Count;
+    }
+
     private static IEnumerable<T> ListScoped<T>(NamespacedInformerSet<T> set, string? ns) where T : KubernetesObject, IKubernetesResource
     {
         if (ns is not null) return set.InformerFor(ns)?.Indexer.List() ?? [];

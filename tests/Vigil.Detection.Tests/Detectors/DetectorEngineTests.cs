@@ -20,6 +20,26 @@ public sealed class DetectorEngineTests
     private const string Healthy = """{"phase":"Running","containerStatuses":[{"name":"api","ready":true,"restartCount":4,"state":{"running":{"startedAt":"2026-11-22T12:09:00Z"}}}]}""";
 
     [Fact]
+    public void A_rescan_needs_only_the_pods_and_events_that_hold_something_and_every_object_of_the_other_kinds()
+    {
+        // Built-in pod and Event detectors find something only when their object changes; a node's or a Job's findings
+        // can start holding with nothing of theirs changing (a deadline passing); ReplicaSets have no detector at all.
+        var engine = new DetectorEngine(DetectorCatalog.Create(), _clock);
+        engine.RescanScopeOf("Pod").ShouldBe(RescanScope.Holding);
+        engine.RescanScopeOf("Event").ShouldBe(RescanScope.Holding);
+        engine.RescanScopeOf("Node").ShouldBe(RescanScope.Everything);
+        engine.RescanScopeOf("Job").ShouldBe(RescanScope.Everything);
+        engine.RescanScopeOf("ReplicaSet").ShouldBe(RescanScope.Nothing);
+
+        var crashing = Objects.Pod("api-7d9f8c6b5-x2x4p", CrashLooping);
+        engine.Observe(crashing, _view);
+        engine.Observe(Objects.Pod("api-7d9f8c6b5-y3y5q", Healthy), _view);
+        engine.HoldingObjects("Pod").ShouldBe([crashing], "the faulty pod as last evaluated; the healthy one holds nothing");
+        engine.Observe(Objects.Pod("api-7d9f8c6b5-x2x4p", Healthy), _view);
+        engine.HoldingObjects("Pod").ShouldBeEmpty();
+    }
+
+    [Fact]
     public void A_crash_loop_raises_a_signal_about_the_pod_with_its_owner_node_and_exit_code_then_clears()
     {
         var engine = Engine();
