@@ -29,6 +29,8 @@ internal sealed class MemoryBenchOptions
 
     public double PoolTrimSeconds { get; set; }
 
+    public int HeapLimitMib { get; set; }
+
     public double TimeoutSeconds { get; set; } = 600;
 
     public string Output { get; set; } = "artifacts/bench";
@@ -48,6 +50,8 @@ internal sealed class MemoryBenchOptions
           --gc S                server (as `vigil` runs) or workstation (server)
           --events-per-pod F    Events in the cluster per pod (0.2)
           --settle S            seconds to wait after sync and an empty work queue before measuring (5)
+          --heap-limit M        the pipeline process's GC heap hard limit in MiB, as a container memory limit sets it
+                                (75 % of the limit); 0 for none (0)
           --pool-trim S         then a full GC and S seconds more, so the shared array pool can let go of some of the
                                 initial lists' large read buffers before the totals are taken (0)
           --out DIR             where results go (artifacts/bench)
@@ -83,6 +87,7 @@ internal sealed class MemoryBenchOptions
                 case "--events-per-pod": o.EventsPerPod = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--settle": o.SettleSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--pool-trim": o.PoolTrimSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--heap-limit": o.HeapLimitMib = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--timeout": o.TimeoutSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": o.Output = Next(); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
@@ -243,6 +248,8 @@ internal static class MemoryBenchmark
         foreach (var a in new[] { "memory-pipeline", "--kubeconfig", kubeconfig, "--cache", cache, "--scope", o.Scope, "--settle", o.SettleSeconds.ToString(CultureInfo.InvariantCulture), "--pool-trim", o.PoolTrimSeconds.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         start.Environment["DOTNET_gcServer"] = o.Gc == "server" ? "1" : "0";
+        // What a container memory limit does to the GC: its heap hard limit (75 % of the container's limit by default).
+        if (o.HeapLimitMib > 0) start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)o.HeapLimitMib << 20).ToString("X", CultureInfo.InvariantCulture);
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the pipeline process");
         var stderr = child.StandardError.ReadToEndAsync();
         var stdout = child.StandardOutput.ReadToEndAsync();
