@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Vigil.Cli.Commands;
 
-// First, before anything uses the shared array pool (see SharedArrayPoolLimit for why).
-Vigil.Operator.SharedArrayPoolLimit.Apply();
+// The operator's memory (see SharedArrayPoolLimit): first, before anything uses the shared array pool. Not for the
+// simulated cluster and the other commands, whose throughput relies on the pool's reuse.
+if (args.FirstOrDefault() == "run") Vigil.Operator.SharedArrayPoolLimit.Apply();
 
 var root = new RootCommand("Vigil: a Kubernetes reliability platform. Watches a cluster, detects faults, diagnoses them, and (in later releases) remediates them.")
 {
