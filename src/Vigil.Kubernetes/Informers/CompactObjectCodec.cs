@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Vigil.Kubernetes.Serialization;
@@ -14,8 +13,6 @@ namespace Vigil.Kubernetes.Informers;
 public sealed class CompactObjectCodec<T>(JsonTypeInfo<T> contract)
     where T : class
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_json;
 
@@ -46,7 +43,7 @@ public sealed class CompactObjectCodec<T>(JsonTypeInfo<T> contract)
     {
         var json = t_json ??= new ArrayBufferWriter<byte>(4096);
         json.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(json, WriterOptions);
+        var writer = t_writer ??= new Utf8JsonWriter(json, CompactJson.WriterOptions);
         writer.Reset(json);
         return (json, writer);
     }

@@ -6,7 +6,8 @@ namespace Vigil.Kubernetes.Informers;
 public delegate IEnumerable<string> IndexFunc<in T>(T obj);
 
 /// <summary>A read view of an informer's cache.</summary>
-public interface IReadOnlyIndexer<T>
+/// <remarks>Covariant: a cache of pods reads as a cache of <c>KubernetesObject</c>.</remarks>
+public interface IReadOnlyIndexer<out T>
     where T : class, IKubernetesObject
 {
     int Count { get; }

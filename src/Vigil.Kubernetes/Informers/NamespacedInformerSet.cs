@@ -41,6 +41,18 @@ public sealed class NamespacedInformerSet<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>Objects cached over every namespace.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_informers)
+            {
+                return _informers.Values.Sum(i => i.Indexer.Count);
+            }
+        }
+    }
+
     public bool HasSynced
     {
         get

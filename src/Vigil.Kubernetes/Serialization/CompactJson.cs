@@ -55,7 +55,8 @@ public static class CompactJson
     private static readonly int MetadataName = Names.Pin("metadata");
     private static readonly int NameName = Names.Pin("name");
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    /// <summary>How decoded documents are written: no escaping beyond what JSON needs, no validation (they were valid).</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_output;

@@ -32,7 +32,7 @@ internal sealed class CachedKind
     /// <summary>A kind cached by one cluster-wide informer.</summary>
     public static CachedKind Of<T>(SharedInformer<T> informer) where T : KubernetesObject, IKubernetesResource
     {
-        var cache = new Upcast<T>(informer.Indexer);
+        IReadOnlyIndexer<KubernetesObject> cache = informer.Indexer;
         return new CachedKind(T.ResourceType.Kind, T.ResourceType.Namespaced, typeof(T) == typeof(Namespace), () => [cache], _ => cache);
     }
 
@@ -40,8 +40,8 @@ internal sealed class CachedKind
     public static CachedKind Of<T>(NamespacedInformerSet<T> set) where T : KubernetesObject, IKubernetesResource =>
         new(T.ResourceType.Kind, true, false, () => set.Namespaces.Select(ns => CacheIn(set, ns)).OfType<IReadOnlyIndexer<KubernetesObject>>(), ns => CacheIn(set, ns));
 
-    private static Upcast<T>? CacheIn<T>(NamespacedInformerSet<T> set, string ns) where T : KubernetesObject, IKubernetesResource =>
-        set.InformerFor(ns) is { } informer ? new Upcast<T>(informer.Indexer) : null;
+    private static IReadOnlyIndexer<KubernetesObject>? CacheIn<T>(NamespacedInformerSet<T> set, string ns) where T : KubernetesObject, IKubernetesResource =>
+        set.InformerFor(ns)?.Indexer;
 
     /// <summary>Every cached object.</summary>
     public IEnumerable<KubernetesObject> All()
@@ -73,24 +73,4 @@ internal sealed class CachedKind
 
     /// <summary>The cluster-scoped objects whose faults belong to no namespace (nodes; not namespaces themselves).</summary>
     public IEnumerable<KubernetesObject> ClusterScoped() => Namespaced || IsNamespace ? [] : All();
-
-    /// <summary>An informer's cache of T read as a cache of KubernetesObject.</summary>
-    private sealed class Upcast<T>(IReadOnlyIndexer<T> cache) : IReadOnlyIndexer<KubernetesObject> where T : KubernetesObject
-    {
-        public int Count => cache.Count;
-
-        public bool ContainsKey(string key) => cache.ContainsKey(key);
-
-        public KubernetesObject? GetByKey(string key) => cache.GetByKey(key);
-
-        public KubernetesObject? Get(string? @namespace, string name) => cache.Get(@namespace, name);
-
-        public IReadOnlyList<KubernetesObject> List() => cache.List();
-
-        public IReadOnlyList<string> ListKeys() => cache.ListKeys();
-
-        public IReadOnlyList<KubernetesObject> ByIndex(string indexName, string value) => cache.ByIndex(indexName, value);
-
-        public IReadOnlyList<string> IndexKeys(string indexName, string value) => cache.IndexKeys(indexName, value);
-    }
 }

@@ -91,7 +91,7 @@ public sealed partial class DiagnosisPipeline
         var set = new NamespacedInformerSet<T>(ns => InformerClusterView.NamespaceInformer<T>(_client, _informers, ns));
         _view.Scope(set);
         _scoped.Add(new Scoped<T>(set));
-        _syncs.Add((T.ResourceType.Kind, () => set.HasSynced, () => set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0)));
+        _syncs.Add((T.ResourceType.Kind, () => set.HasSynced, () => set.Count));
         _caches.Add(CachedKind.Of(set));
         return set;
     }

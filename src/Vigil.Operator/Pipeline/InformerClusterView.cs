@@ -58,7 +58,7 @@ internal sealed class InformerClusterView(SharedInformerFactory informers) : ICl
         if (_scoped.TryGetValue(typeof(T), out var scoped))
         {
             var set = (NamespacedInformerSet<T>)scoped;
-            return ns is not null ? set.InformerFor(ns)?.Indexer.Count ?? 0 : set.Namespaces.Sum(n => set.InformerFor(n)?.Indexer.Count ?? 0);
+            return ns is not null ? set.InformerFor(ns)?.Indexer.Count ?? 0 : set.Count;
         }
         var indexer = Informer<T>(informers).Indexer;
         return ns is null ? indexer.Count : indexer.IndexKeys(Indexer<T>.NamespaceIndex, ns).Count;
